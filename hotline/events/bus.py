@@ -1,0 +1,213 @@
+"""One event bus interface with two transports.
+
+* `InProcessBus` (default): fan-out to subscribers inside this process.
+* `RedisBus` (when `HOTLINE_REDIS_URL` is set): every event goes through one Redis pub/sub channel and each
+  process fans out what it hears, so several workers see each other's events.
+
+`publish` is synchronous and thread-safe (service functions run in worker threads); subscribing is for
+async code (WebSockets, server-sent events). Each subscriber has a bounded queue: a subscriber that falls
+too far behind is marked overflowed and dropped, so one slow page never slows the others.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import event as sa_event
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+CHANNEL = "hotline:events"
+ORIGIN = f"{os.uname().nodename}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    payload: dict
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    origin: str = ORIGIN
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, default=str)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> "Event":
+        data = json.loads(raw)
+        return cls(**{k: data[k] for k in ("type", "payload", "id", "at", "origin")})
+
+
+class SubscriptionOverflow(Exception):
+    """The subscriber fell so far behind that events had to be dropped."""
+
+
+class Subscription:
+    def __init__(self, bus: "EventBus", maxsize: int, accept: Callable[[Event], bool] | None) -> None:
+        self._bus = bus
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
+        self._accept = accept
+        self.overflowed = False
+
+    def offer(self, event: Event) -> None:
+        """Called from any thread."""
+        if self._loop.is_closed():
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._put, event)
+        except RuntimeError:  # the loop closed between the check and the call
+            pass
+
+    def _put(self, event: Event) -> None:
+        if self.overflowed or (self._accept and not self._accept(event)):
+            return
+        try:
+            self._queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    async def get(self) -> Event:
+        if self.overflowed:
+            raise SubscriptionOverflow
+        return await self._queue.get()
+
+    def qsize(self) -> int:
+        return self._queue.qsize()
+
+    def close(self) -> None:
+        self._bus._subscribers.discard(self)
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        while True:
+            yield await self.get()
+
+
+class EventBus:
+    """In-process fan-out; the base of every transport."""
+
+    def __init__(self) -> None:
+        self._subscribers: set[Subscription] = set()
+
+    def publish(self, event: Event) -> None:
+        self._fan_out(event)
+
+    def _fan_out(self, event: Event) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.offer(event)
+
+    def subscribe(self, maxsize: int = 1000, accept: Callable[[Event], bool] | None = None) -> Subscription:
+        subscription = Subscription(self, maxsize, accept)
+        self._subscribers.add(subscription)
+        return subscription
+
+    async def start(self) -> None:
+        """Transports that listen for other processes start here."""
+
+    async def stop(self) -> None:
+        self._subscribers.clear()
+
+
+class InProcessBus(EventBus):
+    pass
+
+
+class RedisBus(EventBus):
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis
+
+        self._url = url
+        self._client = redis.Redis.from_url(url)
+        self._listener: asyncio.Task | None = None
+        self._ready = asyncio.Event()
+
+    def publish(self, event: Event) -> None:
+        self._client.publish(CHANNEL, event.to_json())
+
+    async def start(self) -> None:
+        if self._listener is None:
+            self._listener = asyncio.create_task(self._listen(), name="redis-event-listener")
+            await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        if self._listener:
+            self._listener.cancel()
+            try:
+                await self._listener
+            except asyncio.CancelledError:
+                pass
+            self._listener = None
+        self._client.close()
+        await super().stop()
+
+    async def _listen(self) -> None:
+        import redis.asyncio as aioredis
+
+        backoff = 0.5
+        while True:
+            client = aioredis.Redis.from_url(self._url)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._ready.set()
+                    backoff = 0.5
+                    async for message in pubsub.listen():
+                        if message.get("type") != "message":
+                            continue
+                        try:
+                            self._fan_out(Event.from_json(message["data"]))
+                        except (ValueError, KeyError, TypeError):
+                            log.warning("ignored a malformed event on %s", CHANNEL)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # connection lost: keep trying, the bus must come back by itself
+                log.warning("Redis event listener lost its connection (%s); retrying in %.1fs", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+            finally:
+                await client.aclose()
+
+
+_bus: EventBus | None = None
+
+
+def get_bus() -> EventBus:
+    global _bus
+    if _bus is None:
+        from hotline.settings import get_settings
+
+        url = get_settings().redis_url
+        _bus = RedisBus(url) if url else InProcessBus()
+    return _bus
+
+
+def set_bus(bus: EventBus | None) -> None:
+    global _bus
+    _bus = bus
+
+
+def publish_after_commit(session: Session, event: Event) -> None:
+    """Queue an event that goes out only if the session's transaction commits."""
+    session.info.setdefault("pending_events", []).append(event)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _publish_pending(session: Session) -> None:
+    pending = session.info.pop("pending_events", [])
+    bus = get_bus()
+    for item in pending:
+        try:
+            bus.publish(item)
+        except Exception:  # the write is committed; a lost notification must not turn it into an error
+            log.exception("could not publish event %s", item.type)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop("pending_events", None)
