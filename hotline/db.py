@@ -57,9 +57,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-@lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().sqlalchemy_url)
+    return engine_for(get_settings().sqlalchemy_url)
+
+
+@lru_cache
+def engine_for(url: str) -> Engine:
+    """One engine (and connection pool) per database URL for the life of the process."""
+    return make_engine(url)
 
 
 def get_session() -> Iterator[Session]:

@@ -46,17 +46,13 @@ def extended_due(reply_due_at: datetime, days: int, calendar: WorkCalendar | Non
     return (calendar or get_calendar()).add_working_days(reply_due_at, days)
 
 
-def callback_due(
-    now: datetime, limits: TimeLimits | None = None, calendar: WorkCalendar | None = None
-) -> datetime:
+def callback_due(now: datetime, limits: TimeLimits | None = None, calendar: WorkCalendar | None = None) -> datetime:
     """The callback (回访) deadline counted from the moment the reply is accepted."""
     limits = limits or get_time_limits()
     return (calendar or get_calendar()).add_working_days(now, limits.callback_working_days)
 
 
-def remaining_working_hours(
-    now: datetime, due: datetime, urgent: bool, calendar: WorkCalendar | None = None
-) -> float:
+def remaining_working_hours(now: datetime, due: datetime, urgent: bool, calendar: WorkCalendar | None = None) -> float:
     """Hours left until `due`: working hours, or calendar hours for urgent tickets; negative when late."""
     require_aware(now, "now")
     require_aware(due, "due")

@@ -57,8 +57,7 @@ class CalendarOverrides:
         unknown = set(data) - {"holidays", "workdays"}
         if unknown:
             raise ValueError(
-                f"calendar file {path}: unknown section(s) {sorted(unknown)}; "
-                "expected [holidays] and [workdays]"
+                f"calendar file {path}: unknown section(s) {sorted(unknown)}; expected [holidays] and [workdays]"
             )
         return cls(
             holidays=_read_dates(data.get("holidays", {}), f"{path} [holidays]"),

@@ -10,6 +10,7 @@ too far behind is marked overflowed and dropped, so one slow page never slows th
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -59,10 +60,8 @@ class Subscription:
         """Called from any thread."""
         if self._loop.is_closed():
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
             self._loop.call_soon_threadsafe(self._put, event)
-        except RuntimeError:  # the loop closed between the check and the call
-            pass
 
     def _put(self, event: Event) -> None:
         if self.overflowed or (self._accept and not self._accept(event)):
@@ -138,10 +137,8 @@ class RedisBus(EventBus):
     async def stop(self) -> None:
         if self._listener:
             self._listener.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
-            except asyncio.CancelledError:
-                pass
             self._listener = None
         self._client.close()
         await super().stop()

@@ -1,0 +1,56 @@
+"""The FastAPI application, assembled from each domain's router."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from hotline.auth.routes import router as auth_router
+from hotline.directory.routes import router as directory_router
+from hotline.errors import install_error_handlers
+from hotline.events import get_bus
+from hotline.events.routes import router as events_router
+from hotline.settings import get_settings
+from hotline.tickets.routes import router as tickets_router
+from hotline.tickets.sweep import run_sweeps
+from hotline.web.routes import install_pages
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """12345 政务服务便民热线 — 工单、派单、签收、办理、答复、回访、办结。
+
+登录：`POST /api/auth/login` 返回 `access_token`，之后在请求头带 `Authorization: Bearer <token>`。
+错误统一为 `{"error": {"code": "...", "message": "中文说明"}}`；非法流转返回 409，越权返回 403，输入错误返回 422。
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    bus = get_bus()
+    await bus.start()
+    sweeper = asyncio.create_task(run_sweeps(settings.sweep_interval_seconds), name="sla-sweep")
+    try:
+        yield
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await bus.stop()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    for router in (auth_router, directory_router, tickets_router, events_router):
+        app.include_router(router)
+    install_pages(app)
+
+    @app.get("/api/health", tags=["运维 ops"], summary="健康检查")
+    def health() -> dict:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,35 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from hotline.db import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    agent = "agent"  # 话务员
+    supervisor = "supervisor"  # 班长
+    liaison = "liaison"  # 承办单位联络员, bound to a department
+    manager = "manager"  # 管理者
+    admin = "admin"  # 系统管理员
+
+
+ROLE_NAMES = {
+    Role.agent: "话务员",
+    Role.supervisor: "班长",
+    Role.liaison: "联络员",
+    Role.manager: "管理者",
+    Role.admin: "系统管理员",
+}
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=50)
+    display_name: str = Field(max_length=50)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

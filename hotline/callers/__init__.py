@@ -1,0 +1,1 @@
+"""Callers (市民) and their calls: channel, times, legs, transcript, recording."""

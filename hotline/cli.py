@@ -1,0 +1,120 @@
+"""The `hotline` command: serve, database, demo data, users, clocks — and each package's own commands."""
+
+import logging
+
+import typer
+
+from hotline.settings import get_settings
+
+app = typer.Typer(help="12345 热线工单系统命令行", no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="数据库（迁移）", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
+users_app = typer.Typer(help="用户", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+
+
+@app.command()
+def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int = typer.Option(None)) -> None:
+    """Start the web server and print the address of every page."""
+    import uvicorn
+
+    from hotline.web.routes import PAGES
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    base = f"http://{host}:{port}"
+    typer.echo("12345 热线工单系统 — 页面与接口：")
+    names = {"/login": "登录", "/desk": "中心工作台", "/liaison": "联络员门户"}
+    for path in PAGES:
+        typer.echo(f"  {names.get(path, path):8s} {base}{path}")
+    typer.echo(f"  接口文档   {base}/docs")
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the migrations (alembic) to the configured database."""
+    from hotline.migrate import upgrade
+
+    upgrade(revision)
+    typer.echo(f"数据库已迁移到 {revision}：{get_settings().sqlalchemy_url.split('@')[-1]}")
+
+
+@db_app.command("revision")
+def db_revision(message: str = typer.Option(..., "-m", help="what the migration does")) -> None:
+    """Write a new migration from the difference between the models and the database (for developers)."""
+    from hotline.migrate import autogenerate
+
+    typer.echo(autogenerate(message))
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: str = typer.Option(..., help="agent / supervisor / liaison / manager / admin"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    name: str = typer.Option("", help="显示名"),
+    department: str | None = typer.Option(None, help="联络员所属单位编码"),
+) -> None:
+    """Add a user."""
+    from sqlmodel import Session
+
+    from hotline.auth.models import Role
+    from hotline.auth.service import create_user
+    from hotline.db import get_engine
+    from hotline.errors import DomainError
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"未知角色 {role}，可选：{', '.join(r.value for r in Role)}") from None
+    with Session(get_engine()) as session:
+        try:
+            user = create_user(session, username, name or username, password, role_value, department)
+        except DomainError as exc:
+            typer.echo(f"错误：{exc.message}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"已添加用户 {user.username}（{user.role}）")
+
+
+@app.command()
+def sweep() -> None:
+    """Run the clocks' sweep once: mark near-due (催办) and overdue (督办) tickets."""
+    from hotline.tickets.sweep import sweep_once
+
+    result = sweep_once()
+    typer.echo(f"临期 {len(result.near_due)} 张，超期 {len(result.overdue)} 张")
+
+
+@demo_app.command("seed")
+def demo_seed(
+    if_empty: bool = typer.Option(False, "--if-empty", help="只在数据库没有工单时生成"),
+    tickets: int = typer.Option(300, help="生成多少张演示工单"),
+) -> None:
+    """Load the demo: department catalogue, a user of every role, tickets from the real messages."""
+    from hotline.demo.seed import seed
+
+    seed(if_empty=if_empty, ticket_count=tickets, echo=typer.echo)
+
+
+def _mount_plugins() -> None:
+    """Each package brings its own commands; a package not installed yet simply adds none."""
+    import importlib
+
+    for module, attr, name in (
+        ("classifier.cli", "app", "classifier"),
+        ("asr.cli", "asr_app", "asr"),
+        ("asr.cli", "models_app", "models"),
+        ("asr.cli", "call_app", "call"),
+    ):
+        try:
+            sub = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            continue
+        app.add_typer(sub, name=name)
+
+
+_mount_plugins()

@@ -1,0 +1,1 @@
+"""Demo data built from the real messages in ../shared/data."""

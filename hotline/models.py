@@ -1,0 +1,18 @@
+"""Every table of the product, imported in one place so migrations and tests see the whole schema."""
+
+from hotline.auth.models import User
+from hotline.callers.models import Call, Caller, TranscriptSegment
+from hotline.directory.models import Department
+from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumberCounter
+
+__all__ = [
+    "Attachment",
+    "Call",
+    "Caller",
+    "Department",
+    "Ticket",
+    "TicketEvent",
+    "TicketNumberCounter",
+    "TranscriptSegment",
+    "User",
+]

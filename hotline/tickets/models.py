@@ -1,0 +1,105 @@
+"""Tables of the ticket domain: the ticket, its append-only history, its attachments and number counters."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from hotline.db import UTCDateTime, utcnow
+from hotline.tickets.states import Channel, TicketState, Urgency
+
+
+def _when(nullable: bool = True, index: bool = False):
+    return Field(default=None, sa_column=Column(UTCDateTime, nullable=nullable, index=index))
+
+
+class Ticket(SQLModel, table=True):
+    """Enumerated columns are stored as plain strings (see states.py) so new values need no schema change."""
+
+    __table_args__ = (Index("ix_ticket_state_department", "state", "department_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(index=True, unique=True, max_length=16, description="工单编号, digits readable over the phone")
+    channel: str = Field(default=Channel.phone, max_length=16)
+    request_type: str = Field(max_length=8)
+    topic: str | None = Field(default=None, max_length=50, description="一级分类, e.g. 城乡建设")
+    subtopic: str | None = Field(default=None, max_length=100)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    district: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=200)
+    urgency: str = Field(default=Urgency.normal, max_length=8)
+    summary: str = Field(max_length=200, description="标题 / 诉求摘要")
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    caller_id: int | None = Field(default=None, foreign_key="caller.id", index=True)
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    state: str = Field(default=TicketState.received, max_length=20, index=True)
+    parent_id: int | None = Field(
+        default=None, foreign_key="ticket.id", index=True, description="并单: the main ticket"
+    )
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+    # Clocks (every deadline of the ticket is kept on it).
+    dispatched_at: datetime | None = _when()
+    sign_due_at: datetime | None = _when()
+    reply_due_at: datetime | None = _when(index=True)
+    callback_due_at: datetime | None = _when()
+    closed_at: datetime | None = _when()
+    sla_flag: str | None = Field(default=None, max_length=16, description="near_due or overdue for the current due")
+
+    # What the lifecycle has gathered so far.
+    answer: str | None = Field(default=None, sa_column=Column(Text))
+    knowledge_ref: str | None = Field(default=None, max_length=100)
+    latest_reply: str | None = Field(default=None, sa_column=Column(Text))
+    pending_extension_days: int | None = None
+    pending_extension_reason: str | None = Field(default=None, max_length=500)
+    extended_days: int = 0
+    return_count: int = 0
+    reopen_count: int = 0
+    reminder_count: int = 0
+    supervised: bool = False
+    satisfaction: str | None = Field(default=None, max_length=16)
+    version: int = Field(default=1, description="optimistic lock: each step bumps it")
+
+
+class TicketEvent(SQLModel, table=True):
+    """One entry of a ticket's history. Append-only: nothing updates or deletes these rows."""
+
+    __tablename__ = "ticket_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    action: str = Field(max_length=32, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    actor_id: int | None = Field(default=None, foreign_key="user.id", description="None for the system's clocks")
+    actor_name: str = Field(max_length=50)
+    actor_role: str = Field(max_length=16)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    from_state: str | None = Field(default=None, max_length=20)
+    to_state: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    before: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="ticket_event.id")
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=200, description="path below the attachment folder")
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TicketNumberCounter(SQLModel, table=True):
+    """The last sequence used on each day; ticket numbers are YYMMDD + sequence."""
+
+    __tablename__ = "ticket_number_counter"
+
+    day: str = Field(primary_key=True, max_length=6)
+    last: int = 0

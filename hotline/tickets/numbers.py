@@ -1,0 +1,28 @@
+"""Ticket numbers a caller can read over the phone: YYMMDD of the local day + a 4-digit daily sequence.
+
+2611220035 is the 35th ticket of 22 Nov 2026. The sequence widens past 9999 rather than wrapping.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from hotline.tickets.models import TicketNumberCounter
+
+
+def next_ticket_number(session: Session, now: datetime, tz: str) -> str:
+    day = now.astimezone(ZoneInfo(tz)).strftime("%y%m%d")
+    table = TicketNumberCounter.__table__
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One atomic upsert: concurrent intakes (even the first two of a day) never share a number.
+    statement = (
+        insert(table)
+        .values(day=day, last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
+    sequence = session.execute(statement).scalar_one()
+    return f"{day}{sequence:04d}"

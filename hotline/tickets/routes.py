@@ -1,0 +1,172 @@
+"""The ticket API: intake, every lifecycle step, lists and queues, the timeline and attachments.
+
+Illegal steps answer 409 with the reason; steps outside a role answer 403; bad input answers 422.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+
+from hotline.auth.deps import CurrentActor, SessionDep
+from hotline.errors import NotFound
+from hotline.tickets import service
+from hotline.tickets.attachments import attachment_path, store_uploads
+from hotline.tickets.models import Attachment, Ticket
+from hotline.tickets.queries import list_tickets, outs, queue_counts, timeline, visible_ticket
+from hotline.tickets.schemas import (
+    AnswerIn,
+    CallbackIn,
+    DecisionIn,
+    DispatchIn,
+    EventOut,
+    ExtensionIn,
+    InsistIn,
+    MergeIn,
+    NoteIn,
+    ReasonIn,
+    ReviewIn,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+)
+from hotline.tickets.states import TicketState
+
+router = APIRouter(prefix="/api/tickets", tags=["工单 tickets"])
+Number = Annotated[str, "工单编号"]
+
+
+def _out(session: Session, ticket: Ticket) -> TicketOut:
+    return outs(session, [ticket])[0]
+
+
+@router.post("", response_model=TicketOut, status_code=201, summary="受理：新建工单")
+def create_ticket(body: TicketIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    draft = service.TicketDraft(**body.model_dump())
+    return _out(session, service.intake(session, actor, draft))
+
+
+@router.get("", response_model=TicketPage, summary="工单列表（按最近时限排序）")
+def tickets(
+    session: SessionDep,
+    actor: CurrentActor,
+    queue: Annotated[
+        str | None,
+        Query(description="to_dispatch / returned / extensions / replies / callbacks / overdue / department"),
+    ] = None,
+    state: TicketState | None = None,
+    department_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="编号、摘要或地址中的文字")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TicketPage:
+    items, total = list_tickets(session, actor, queue, state, department_id, q, limit, offset)
+    return TicketPage(items=outs(session, items), total=total)
+
+
+@router.get("/queues", summary="各工作队列的数量（中心工作台 / 联络员门户）")
+def queues(session: SessionDep, actor: CurrentActor) -> dict[str, dict]:
+    return queue_counts(session, actor)
+
+
+@router.get("/{number}", response_model=TicketOut, summary="一张工单")
+def ticket(number: Number, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, visible_ticket(session, actor, number))
+
+
+@router.get("/{number}/events", response_model=list[EventOut], summary="工单流转记录（时间线）")
+def ticket_events(number: Number, session: SessionDep, actor: CurrentActor) -> list[EventOut]:
+    return timeline(session, actor, number)
+
+
+@router.get("/{number}/attachments/{attachment_id}", summary="下载附件", response_class=FileResponse)
+def attachment(number: Number, attachment_id: int, session: SessionDep, actor: CurrentActor) -> FileResponse:
+    owner = visible_ticket(session, actor, number)
+    item = session.exec(
+        select(Attachment).where(Attachment.id == attachment_id, Attachment.ticket_id == owner.id)
+    ).first()
+    if item is None or not attachment_path(item.storage_key).exists():
+        raise NotFound("附件不存在", code="attachment_not_found")
+    return FileResponse(attachment_path(item.storage_key), media_type=item.content_type, filename=item.filename)
+
+
+@router.post("/{number}/answer", response_model=TicketOut, summary="直接答复")
+def answer(number: Number, body: AnswerIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.answer(session, actor, number, body.text, body.knowledge_ref, body.callback))
+
+
+@router.post("/{number}/dispatch", response_model=TicketOut, summary="派单")
+def dispatch(number: Number, body: DispatchIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.dispatch(session, actor, number, body.department_id, body.note))
+
+
+@router.post("/{number}/sign", response_model=TicketOut, summary="签收（联络员）")
+def sign(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.sign(session, actor, number, body.note))
+
+
+@router.post("/{number}/return", response_model=TicketOut, summary="退单（联络员）")
+def return_ticket(number: Number, body: ReasonIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.return_ticket(session, actor, number, body.reason))
+
+
+@router.post("/{number}/redispatch", response_model=TicketOut, summary="改派（退单审核）")
+def redispatch(number: Number, body: DispatchIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.redispatch(session, actor, number, body.department_id, body.note))
+
+
+@router.post("/{number}/insist", response_model=TicketOut, summary="维持原派（退单审核）")
+def insist(number: Number, body: InsistIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.insist(session, actor, number, body.note))
+
+
+@router.post("/{number}/extension", response_model=TicketOut, summary="申请延期（联络员）")
+def request_extension(number: Number, body: ExtensionIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.request_extension(session, actor, number, body.days, body.reason))
+
+
+@router.post("/{number}/extension/decision", response_model=TicketOut, summary="审核延期申请")
+def decide_extension(number: Number, body: DecisionIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.decide_extension(session, actor, number, body.approve, body.note))
+
+
+@router.post("/{number}/reply", response_model=TicketOut, summary="答复（联络员，可带附件）")
+async def reply(
+    number: Number,
+    session: SessionDep,
+    actor: CurrentActor,
+    text: Annotated[str, Form(min_length=1, max_length=20000, description="办理情况")],
+    files: Annotated[list[UploadFile], File(description="附件：图片、PDF、Office 文档")] = (),
+) -> TicketOut:
+    # Check role, scope and state before writing files, so a refused reply leaves nothing on disk.
+    await run_in_threadpool(service.check_can_reply, session, actor, number)
+    stored = await store_uploads(list(files))
+    ticket = await run_in_threadpool(service.reply, session, actor, number, text, stored)
+    return await run_in_threadpool(_out, session, ticket)
+
+
+@router.post("/{number}/reply/review", response_model=TicketOut, summary="审核答复（通过 / 退回）")
+def review_reply(number: Number, body: ReviewIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.review_reply(session, actor, number, body.accept, body.note))
+
+
+@router.post("/{number}/callback", response_model=TicketOut, summary="回访（满意办结 / 不满意重办）")
+def callback(number: Number, body: CallbackIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.callback(session, actor, number, body.satisfied, body.note))
+
+
+@router.post("/{number}/merge", response_model=TicketOut, summary="并单：并入一张未办结的主单")
+def merge(number: Number, body: MergeIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.merge(session, actor, number, body.into_number, body.note))
+
+
+@router.post("/{number}/supervise", response_model=TicketOut, summary="督办")
+def supervise(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.supervise(session, actor, number, body.note))
+
+
+@router.post("/{number}/remind", response_model=TicketOut, summary="催办")
+def remind(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    return _out(session, service.remind(session, actor, number, body.note))

@@ -1,0 +1,122 @@
+"""States and actions of the ticket lifecycle, with the Chinese words people see."""
+
+from enum import StrEnum
+
+
+class TicketState(StrEnum):
+    received = "received"  # 已受理，待派单
+    dispatched = "dispatched"  # 已派单，待签收
+    returned = "returned"  # 已退单，待中心审核
+    in_progress = "in_progress"  # 已签收，办理中
+    replied = "replied"  # 已答复，待中心审核
+    callback_pending = "callback_pending"  # 待回访
+    reopened = "reopened"  # 重办，待派单
+    closed = "closed"  # 已办结
+    merged = "merged"  # 已并单，随主单办理
+
+
+STATE_NAMES = {
+    TicketState.received: "待派单",
+    TicketState.dispatched: "待签收",
+    TicketState.returned: "退单待审",
+    TicketState.in_progress: "办理中",
+    TicketState.replied: "答复待审",
+    TicketState.callback_pending: "待回访",
+    TicketState.reopened: "重办待派",
+    TicketState.closed: "已办结",
+    TicketState.merged: "已并单",
+}
+
+OPEN_STATES = frozenset(TicketState) - {TicketState.closed, TicketState.merged}
+
+
+class RequestType(StrEnum):
+    consult = "咨询"
+    help = "求助"
+    complaint = "投诉"
+    report = "举报"
+    suggestion = "建议"
+    praise = "表扬"
+
+
+class Channel(StrEnum):
+    phone = "phone"  # 电话
+    web = "web"  # 网站
+    app = "app"  # 移动端
+    wechat = "wechat"  # 微信
+    transfer_110 = "110"  # 110 转入
+    city_management = "city"  # 数字城管转入
+
+
+class Urgency(StrEnum):
+    normal = "normal"
+    urgent = "urgent"
+
+
+class Action(StrEnum):
+    intake = "intake"  # 受理
+    answer = "answer"  # 直接答复
+    dispatch = "dispatch"  # 派单
+    sign = "sign"  # 签收
+    return_ = "return"  # 退单
+    redispatch = "redispatch"  # 改派
+    insist = "insist"  # 维持原派
+    request_extension = "request_extension"  # 延期申请
+    approve_extension = "approve_extension"  # 同意延期
+    refuse_extension = "refuse_extension"  # 不同意延期
+    reply = "reply"  # 答复
+    accept_reply = "accept_reply"  # 审核通过
+    send_back_reply = "send_back_reply"  # 退回重新答复
+    callback = "callback"  # 回访
+    reopen = "reopen"  # 重办
+    close = "close"  # 办结
+    merge = "merge"  # 并单
+    supervise = "supervise"  # 督办
+    remind = "remind"  # 催办
+    near_due = "near_due"  # 临期预警
+    overdue = "overdue"  # 超期
+
+
+ACTION_NAMES = {
+    Action.intake: "受理",
+    Action.answer: "直接答复",
+    Action.dispatch: "派单",
+    Action.sign: "签收",
+    Action.return_: "退单",
+    Action.redispatch: "改派",
+    Action.insist: "维持原派",
+    Action.request_extension: "申请延期",
+    Action.approve_extension: "同意延期",
+    Action.refuse_extension: "不同意延期",
+    Action.reply: "答复",
+    Action.accept_reply: "答复审核通过",
+    Action.send_back_reply: "答复退回",
+    Action.callback: "回访",
+    Action.reopen: "重办",
+    Action.close: "办结",
+    Action.merge: "并单",
+    Action.supervise: "督办",
+    Action.remind: "催办",
+    Action.near_due: "临期预警",
+    Action.overdue: "超期",
+}
+
+# Where each step may start from. Steps that keep the state (supervise, remind) list the states they apply to.
+ALLOWED_FROM: dict[Action, frozenset[TicketState]] = {
+    Action.answer: frozenset({TicketState.received, TicketState.reopened}),
+    Action.dispatch: frozenset({TicketState.received, TicketState.reopened}),
+    Action.sign: frozenset({TicketState.dispatched}),
+    Action.return_: frozenset({TicketState.dispatched}),
+    Action.redispatch: frozenset({TicketState.returned}),
+    Action.insist: frozenset({TicketState.returned}),
+    Action.request_extension: frozenset({TicketState.in_progress}),
+    Action.approve_extension: frozenset({TicketState.in_progress}),
+    Action.refuse_extension: frozenset({TicketState.in_progress}),
+    Action.reply: frozenset({TicketState.in_progress}),
+    Action.accept_reply: frozenset({TicketState.replied}),
+    Action.send_back_reply: frozenset({TicketState.replied}),
+    Action.callback: frozenset({TicketState.callback_pending}),
+    Action.merge: frozenset({TicketState.received, TicketState.reopened}),
+    Action.supervise: OPEN_STATES,
+    Action.remind: frozenset({TicketState.dispatched, TicketState.in_progress, TicketState.replied}),
+}

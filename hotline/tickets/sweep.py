@@ -1,0 +1,108 @@
+"""The clocks' sweep: marks tickets near their due time (催办) and past it (督办), and tells everybody.
+
+Runs every `sweep_interval_seconds` inside the app, or once with `hotline sweep`. Each ticket is its own
+transaction, so one ticket that cannot be updated (another worker got there first) never stops the rest.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from hotline.auth.actor import SYSTEM
+from hotline.clock import is_near_due
+from hotline.db import get_engine, utcnow
+from hotline.errors import Conflict
+from hotline.settings import get_settings
+from hotline.tickets.models import Ticket
+from hotline.tickets.states import Action, TicketState, Urgency
+from hotline.tickets.steps import claim, record
+
+log = logging.getLogger(__name__)
+
+# The due time that matters in each state, and what it is called on the screen.
+CURRENT_DUE = {
+    TicketState.dispatched: ("sign_due_at", "签收"),
+    TicketState.in_progress: ("reply_due_at", "答复"),
+    TicketState.callback_pending: ("callback_due_at", "回访"),
+}
+# Near-due is counted in working hours; a long holiday can put that many calendar days before the due time.
+LOOKAHEAD = timedelta(days=15)
+
+
+@dataclass
+class SweepResult:
+    near_due: list[str] = field(default_factory=list)
+    overdue: list[str] = field(default_factory=list)
+
+
+def current_due(ticket: Ticket) -> tuple[datetime, str] | None:
+    entry = CURRENT_DUE.get(TicketState(ticket.state))
+    if entry is None:
+        return None
+    due = getattr(ticket, entry[0])
+    return (due, entry[1]) if due else None
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _mark(session: Session, ticket: Ticket, now: datetime, result: SweepResult) -> None:
+    found = current_due(ticket)
+    if found is None:
+        return
+    due, what = found
+    if now > due:
+        claim(session, ticket)
+        note = f"已超期：应于 {_local(due)} 前{what}，系统自动督办"
+        record(session, ticket, SYSTEM, Action.supervise, {"sla_flag": "overdue", "supervised": True}, note)
+        result.overdue.append(ticket.number)
+    elif ticket.sla_flag is None and is_near_due(now, due, ticket.urgency == Urgency.urgent):
+        claim(session, ticket)
+        note = f"临期预警：请于 {_local(due)} 前{what}，系统自动催办"
+        changes = {"sla_flag": "near_due", "reminder_count": ticket.reminder_count + 1}
+        record(session, ticket, SYSTEM, Action.remind, changes, note)
+        result.near_due.append(ticket.number)
+
+
+def sweep(session: Session, now: datetime | None = None) -> SweepResult:
+    now = now or utcnow()
+    result = SweepResult()
+    due_columns = [Ticket.sign_due_at, Ticket.reply_due_at, Ticket.callback_due_at]
+    candidates = session.exec(
+        select(Ticket.id).where(
+            Ticket.state.in_(list(CURRENT_DUE)),
+            or_(Ticket.sla_flag.is_(None), Ticket.sla_flag == "near_due"),
+            or_(*(column <= now + LOOKAHEAD for column in due_columns)),
+        )
+    ).all()
+    for ticket_id in candidates:
+        ticket = session.get(Ticket, ticket_id)
+        try:
+            _mark(session, ticket, now, result)
+            session.commit()
+        except Conflict:
+            session.rollback()
+    return result
+
+
+def sweep_once() -> SweepResult:
+    with Session(get_engine()) as session:
+        return sweep(session)
+
+
+async def run_sweeps(interval: float) -> None:
+    """The app's background clock: sweep, sleep, repeat; a failed sweep is logged and retried next time."""
+    while True:
+        try:
+            result = await asyncio.to_thread(sweep_once)
+            if result.near_due or result.overdue:
+                log.info("sweep: %d near due, %d overdue", len(result.near_due), len(result.overdue))
+        except Exception:
+            log.exception("sweep failed")
+        await asyncio.sleep(interval)

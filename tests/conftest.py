@@ -1,0 +1,201 @@
+"""Shared fixtures: real SQLite and PostgreSQL databases (migrated with alembic), users of every role,
+and a live server on loopback.
+
+PostgreSQL tests skip on a developer machine where the server is down, and FAIL under CI=true.
+"""
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import uvicorn
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+
+import hotline.models  # noqa: F401  (the whole schema)
+from hotline.db import engine_for
+from hotline.settings import get_settings
+
+PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _pg_url(database: str) -> str:
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + database
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    name = f"hotline_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    yield _pg_url(name)
+    engine_for.cache_clear()
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'hotline.db'}"
+
+
+_migrated: set[str] = set()
+
+
+def _use_database(monkeypatch: pytest.MonkeyPatch, url: str, var_dir: Path) -> None:
+    """Point the settings at `url`, migrating it the first time it is used."""
+    from hotline.migrate import upgrade
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    monkeypatch.setenv("HOTLINE_VAR_DIR", str(var_dir))
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", "test-secret-key-long-enough-for-hs256-signing")
+    monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    if url not in _migrated:
+        upgrade("head", url)
+        _migrated.add(url)
+
+
+def _empty_tables(url: str) -> None:
+    engine = engine_for(url)
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """Both backends: the storage and lifecycle suites run against SQLite and PostgreSQL."""
+    url = request.getfixturevalue(f"{request.param}_database" if request.param == "sqlite" else "pg_database")
+    _use_database(monkeypatch, url, tmp_path)
+    yield url
+    _empty_tables(url)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """SQLite only, for suites whose subject is not the storage."""
+    _use_database(monkeypatch, sqlite_database, tmp_path)
+    yield sqlite_database
+    _empty_tables(sqlite_database)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def session(db: str) -> Iterator[Session]:
+    with Session(engine_for(db)) as session:
+        yield session
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """The real app under uvicorn in a thread, reached over loopback HTTP."""
+
+    def __init__(self) -> None:
+        from hotline.app import create_app
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(db: str) -> Iterator[LiveServer]:
+    from hotline.events import set_bus
+
+    set_bus(None)
+    server = LiveServer().start()
+    yield server
+    server.stop()
+    set_bus(None)
+
+
+PASSWORD = "secret-pass-1"
+
+
+class People:
+    """Departments and one user of every role, as the lifecycle tests need them."""
+
+    def __init__(self, session: Session) -> None:
+        from hotline.auth.actor import Actor
+        from hotline.auth.models import Role
+        from hotline.auth.service import create_user
+        from hotline.directory.models import Department
+
+        self.housing = Department(code="CITY-ZJ", name="A市住房和城乡建设局", level="city")
+        self.transport = Department(code="CITY-JT", name="A市交通运输局", level="city")
+        self.district = Department(code="A2-GOV", name="A2区人民政府", level="district", district="A2区")
+        self.closed_unit = Department(code="OLD-UNIT", name="A市已撤销单位", level="city", active=False)
+        session.add_all([self.housing, self.transport, self.district, self.closed_unit])
+        session.commit()
+        for department in (self.housing, self.transport, self.district, self.closed_unit):
+            session.refresh(department)
+        specs = {
+            "agent": ("agent1", Role.agent, None),
+            "supervisor": ("super1", Role.supervisor, None),
+            "liaison": ("zj_liaison", Role.liaison, "CITY-ZJ"),
+            "other_liaison": ("jt_liaison", Role.liaison, "CITY-JT"),
+            "manager": ("manager1", Role.manager, None),
+            "admin": ("admin1", Role.admin, None),
+        }
+        self.users = {}
+        self.actors = {}
+        for key, (username, role, code) in specs.items():
+            user = create_user(session, username, f"{key}-name", PASSWORD, role, code)
+            self.users[key] = user
+            self.actors[key] = Actor.of(user)
+
+    def __getattr__(self, key: str):
+        actors = self.__dict__.get("actors", {})
+        if key in actors:
+            return actors[key]
+        raise AttributeError(key)
+
+
+@pytest.fixture
+def people(session: Session) -> People:
+    return People(session)
+
+
+@pytest.fixture
+def sqlite_people(sqlite_db: str) -> People:
+    with Session(engine_for(sqlite_db)) as session:
+        return People(session)
