@@ -1,6 +1,8 @@
 """Database engine and sessions: SQLite (WAL) by default, PostgreSQL through psycopg 3 when configured."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -11,9 +13,24 @@ from sqlmodel import Session, create_engine
 
 from hotline.settings import get_settings
 
+_frozen_now: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The one clock of the product; `at_time` sets it for demo history and for tests of deadlines."""
+    return _frozen_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def at_time(moment: datetime) -> Iterator[None]:
+    """Run the enclosed steps as if it were `moment` (aware datetime): history keeps that time."""
+    if moment.tzinfo is None:
+        raise ValueError("at_time needs an aware datetime")
+    token = _frozen_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _frozen_now.reset(token)
 
 
 class UTCDateTime(TypeDecorator):
