@@ -1,0 +1,200 @@
+"""HTTP and WebSocket routes of the ASR service.
+
+* `WS /media/stream` — a PBX media stream. First frame: JSON text
+  `{"call_id": "...", "leg": "caller"|"agent", "sample_rate": 8000|16000, "encoding": "L16"|"PCMU"|"PCMA"}`;
+  then binary audio frames; `{"type": "end"}` (text) ends the leg. The server answers with JSON text
+  frames: `ready`, `partial`, `final`, `error` (code + Chinese message), and `end`.
+* `POST /api/recordings/transcribe` — a recording (raw body, or multipart field `file`) for batch
+  transcription; stereo files are split into caller and agent.
+* `GET /api/asr/calls/{call_id}/transcript` — the finals of a recent call kept in this process.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import tempfile
+import uuid
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
+
+from asr.batch import STEREO_LEGS, transcribe_file
+from asr.errors import AsrError, AudioFormatError
+from asr.media import LEGS, MediaDecoder, MediaFormat
+from asr.service import get_engine
+from asr.settings import get_asr_settings
+from asr.sink import FanoutSink, Segment, default_sinks, recent_transcripts
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+HEADER_TIMEOUT = 10.0  # seconds a client may take to send its first frame
+IDLE_TIMEOUT = 30.0  # seconds without a frame before a leg is treated as gone
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+class WebSocketReplySink:
+    """Sends transcript frames back to the PBX; a vanished client is not an error for the others."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.gone = False
+
+    async def _send(self, body: dict) -> None:
+        if self.gone:
+            return
+        try:
+            await self.ws.send_text(json.dumps(body, ensure_ascii=False))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.gone = True
+
+    async def on_partial(self, segment: Segment) -> None:
+        await self._send({"type": "partial", **segment.payload()})
+
+    async def on_final(self, segment: Segment) -> None:
+        await self._send({"type": "final", **segment.payload()})
+
+    async def on_error(self, call_id: str, leg: str, code: str, message: str) -> None:
+        await self._send({"type": "error", "code": code, "message": message})
+
+    async def on_end(self, call_id: str, leg: str) -> None:
+        await self._send({"type": "end", "call_id": call_id, "leg": leg})
+
+
+def parse_header(raw: str | None) -> tuple[str, str, MediaFormat]:
+    """The first frame of a media stream → (call_id, leg, format); AsrError says what is wrong."""
+    if raw is None:
+        raise AsrError(
+            "第一帧应为 JSON 文本（call_id、leg、sample_rate、encoding），收到的是二进制帧", code="header_expected"
+        )
+    try:
+        header = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise AsrError(f"第一帧不是合法的 JSON：{exc.msg}", code="bad_header") from exc
+    if not isinstance(header, dict):
+        raise AsrError("第一帧应为 JSON 对象", code="bad_header")
+    call_id = header.get("call_id")
+    if not isinstance(call_id, str) or not call_id or len(call_id) > 128:
+        raise AsrError("缺少通话编号 call_id（1–128 个字符）", code="bad_header")
+    leg = header.get("leg")
+    if leg not in LEGS:
+        raise AsrError(f"leg 应为 {' 或 '.join(LEGS)}，收到 {leg!r}", code="bad_leg")
+    rate = header.get("sample_rate")
+    if not isinstance(rate, int) or isinstance(rate, bool):
+        raise AudioFormatError(f"sample_rate 应为整数 8000 或 16000，收到 {rate!r}", code="bad_sample_rate")
+    encoding = header.get("encoding")
+    if not isinstance(encoding, str):
+        raise AudioFormatError(f"encoding 应为 L16、PCMU 或 PCMA，收到 {encoding!r}", code="unknown_encoding")
+    return call_id, leg, MediaFormat(rate, encoding.upper())
+
+
+@router.websocket("/media/stream")
+async def media_stream(ws: WebSocket) -> None:
+    await ws.accept()
+    reply = WebSocketReplySink(ws)
+    try:
+        first = await asyncio.wait_for(ws.receive(), HEADER_TIMEOUT)
+        if first["type"] == "websocket.disconnect":
+            return
+        call_id, leg, fmt = parse_header(first.get("text"))
+    except (AsrError, TimeoutError) as exc:
+        err = exc if isinstance(exc, AsrError) else AsrError("等待第一帧超时", code="header_timeout")
+        log.warning("media stream rejected: %s %s", err.code, err.message)
+        await reply.on_error("", "", err.code, err.message)
+        await ws.close(code=1008)
+        return
+    engine = get_engine()
+    stream = engine.open_stream(call_id, leg, FanoutSink([*default_sinks(call_id, leg), reply]))
+    decoder = MediaDecoder(fmt, engine.sample_rate)
+    await reply._send({"type": "ready", "call_id": call_id, "leg": leg, "model_sample_rate": engine.sample_rate})
+    log.info("media stream started: call %s leg %s %d Hz %s", call_id, leg, fmt.sample_rate, fmt.encoding)
+    close_code = 1000
+    try:
+        while True:
+            message = await asyncio.wait_for(ws.receive(), IDLE_TIMEOUT)
+            if message["type"] == "websocket.disconnect":
+                log.warning("media client vanished: call %s leg %s (code %s)", call_id, leg, message.get("code"))
+                reply.gone = True
+                break
+            if message.get("bytes") is not None:
+                await stream.feed(decoder(message["bytes"]))
+                continue
+            if _is_end(message.get("text")):
+                break
+            raise AsrError("音频流中收到了文本帧；结束请发送 {\"type\": \"end\"}", code="unexpected_text_frame")
+    except AsrError as exc:
+        log.warning("media stream error: call %s leg %s: %s %s", call_id, leg, exc.code, exc.message)
+        await reply.on_error(call_id, leg, exc.code, exc.message)
+        close_code = 1003 if isinstance(exc, AudioFormatError) else 1008
+    except TimeoutError:
+        log.warning("media stream idle: call %s leg %s", call_id, leg)
+        await reply.on_error(call_id, leg, "idle_timeout", f"{IDLE_TIMEOUT:.0f} 秒未收到音频")
+        close_code = 1008
+    except WebSocketDisconnect:
+        reply.gone = True
+    finally:
+        # the words said before the hang-up still count: flush the recogniser either way
+        await stream.finish()
+        if not reply.gone:
+            with contextlib.suppress(RuntimeError):
+                await ws.close(code=close_code)
+
+
+def _is_end(text: str | None) -> bool:
+    try:
+        body = json.loads(text or "")
+    except json.JSONDecodeError:
+        return False
+    return isinstance(body, dict) and (body.get("type") == "end" or body.get("event") == "end")
+
+
+@router.post("/api/recordings/transcribe")
+async def transcribe_recording(request: Request, call_id: str | None = None) -> JSONResponse:
+    """Transcribe an uploaded recording. Stereo: channel 1 is the caller, channel 2 the agent."""
+    limit = get_asr_settings().max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        log.warning("upload refused: %s bytes declared, limit %d", declared, limit)
+        return _error(413, "upload_too_large", f"录音文件过大：上限 {limit // (1024 * 1024)} MB")
+    call_id = call_id or f"upload-{uuid.uuid4().hex[:12]}"
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            if not declared:
+                return _error(411, "length_required", "多部分上传需要 Content-Length")
+            form = await request.form(max_files=1)
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                return _error(422, "file_missing", "缺少上传字段 file")
+            while block := await upload.read(1 << 20):
+                spool.write(block)
+        else:
+            received = 0
+            async for block in request.stream():
+                received += len(block)
+                if received > limit:  # a chunked upload that lied or never said its size
+                    log.warning("upload refused after %d bytes, limit %d", received, limit)
+                    return _error(413, "upload_too_large", f"录音文件过大：上限 {limit // (1024 * 1024)} MB")
+                spool.write(block)
+        if spool.tell() == 0:
+            return _error(422, "empty_upload", "上传内容为空")
+        spool.seek(0)
+        try:
+            transcript = await transcribe_file(
+                get_engine(), spool, call_id, legs=STEREO_LEGS, extra_sinks=default_sinks(call_id, "recording")
+            )
+        except AsrError as exc:
+            log.warning("upload for call %s rejected: %s %s", call_id, exc.code, exc.message)
+            return _error(exc.status, exc.code, exc.message)
+    return JSONResponse(transcript.to_dict())
+
+
+@router.get("/api/asr/calls/{call_id}/transcript")
+async def recent_transcript(call_id: str) -> JSONResponse:
+    segments = recent_transcripts.get(call_id)
+    if segments is None:
+        return _error(404, "transcript_not_found", f"没有通话 {call_id} 的转写记录")
+    return JSONResponse({"call_id": call_id, "segments": [s.payload() for s in segments]})

@@ -1,0 +1,35 @@
+"""The process's one engine: loaded at start-up so a bad model stops the process, not a call."""
+
+import logging
+from pathlib import Path
+
+from asr.engine import AsrEngine
+from asr.models import load_model
+from asr.settings import AsrSettings, get_asr_settings
+
+log = logging.getLogger(__name__)
+_engine: AsrEngine | None = None
+
+
+def start_engine(model: Path | str | None = None, settings: AsrSettings | None = None) -> AsrEngine:
+    """Load the model (raises ModelError with a clear message) and create the decoding pool, once."""
+    global _engine
+    if _engine is None:
+        settings = settings or get_asr_settings()
+        _engine = AsrEngine(
+            load_model(model, settings),
+            workers=settings.workers(),
+            partial_interval=settings.asr_partial_interval_ms / 1000,
+            chunk_seconds=settings.asr_chunk_ms / 1000,
+            max_stream_seconds=settings.max_stream_seconds,
+        )
+    return _engine
+
+
+def get_engine() -> AsrEngine:
+    return start_engine()
+
+
+def set_engine(engine: AsrEngine | None) -> None:
+    global _engine
+    _engine = engine

@@ -1,0 +1,40 @@
+"""ASR settings from `HOTLINE_*` environment variables (kept apart from the core's settings)."""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_speech_dir() -> Path | None:
+    candidate = PROJECT_ROOT.parent / "shared" / "data" / "speech"
+    return candidate if candidate.is_dir() else None
+
+
+class AsrSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    vosk_model: Path | None = Field(default=None, description="folder of the Vosk model to use")
+    models_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="where `models fetch` unpacks")
+    asr_workers: int = Field(default=0, description="decoding threads; 0 means one per CPU core")
+    asr_partial_interval_ms: int = Field(default=300, description="at most one partial result per leg this often")
+    asr_chunk_ms: int = Field(default=100, description="audio gathered before one decoding step")
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest recording accepted by upload")
+    max_stream_seconds: float = Field(default=4 * 3600, description="longest media stream accepted per leg")
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 9092
+    audiosocket_leg: str = "caller"
+    diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline folder")
+    speech_dir: Path | None = Field(default_factory=_default_speech_dir, description="real recordings for demos")
+
+    def workers(self) -> int:
+        return self.asr_workers if self.asr_workers > 0 else (os.cpu_count() or 1)
+
+
+@lru_cache
+def get_asr_settings() -> AsrSettings:
+    return AsrSettings()

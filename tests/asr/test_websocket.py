@@ -1,0 +1,156 @@
+"""The WebSocket media adapter, driven by a real `websockets` client over loopback."""
+
+import asyncio
+import json
+import uuid
+
+import numpy as np
+import websockets
+
+from asr.batch import read_recording
+from asr.simulate import websocket_leg, wire_frames
+from asr.sink import recent_transcripts
+from tests.asr.conftest import run
+
+WAV = "007_wenet_ID002.wav"
+
+
+async def _bus_events(call_id: str, body):
+    """Run `body` while collecting the transcript events the bus carries for `call_id`."""
+    from hotline.events import get_bus
+
+    sub = get_bus().subscribe(accept=lambda e: e.payload.get("call_id") == call_id)
+    try:
+        result = await body
+        await asyncio.sleep(0.1)
+        events = []
+        while sub.qsize():
+            events.append(await sub.get())
+        return result, events
+    finally:
+        sub.close()
+
+
+def test_simulated_call_gives_partials_finals_events_and_stored_transcript(server, speech_dir):
+    data, rate = read_recording(speech_dir / WAV)
+    call_id = f"ws-{uuid.uuid4().hex[:8]}"
+    result, events = run(_bus_events(call_id, websocket_leg(
+        server.ws, call_id, "caller", data[:, 0], rate, encoding="PCMU", speed=1.0
+    )))
+    assert result.frames[0]["type"] == "ready"
+    partials, finals = result.of("partial"), result.of("final")
+    assert partials and finals, result.frames
+    assert result.frames[-1]["type"] == "end"
+    final = finals[-1]
+    assert final["call_id"] == call_id and final["leg"] == "caller"
+    assert final["words"] and 0 <= final["start"] < final["end"] <= 3.0
+    assert all(0 <= w["conf"] <= 1 and w["start"] <= w["end"] for w in final["words"])
+    assert 0 < final["confidence"] <= 1
+    types = [e.type for e in events]
+    assert "call.transcript.partial" in types and "call.transcript.final" in types
+    bus_final = next(e for e in events if e.type == "call.transcript.final")
+    assert set(bus_final.payload) == {"call_id", "leg", "text", "start", "end", "words", "confidence"}
+    stored = recent_transcripts.get(call_id)
+    assert [s.text for s in stored] == [f["text"] for f in finals]
+
+    import httpx
+
+    body = httpx.get(f"{server.http}/api/asr/calls/{call_id}/transcript").json()
+    assert [s["text"] for s in body["segments"]] == [f["text"] for f in finals]
+
+
+def test_pcma_and_l16_16k_give_the_same_words_as_pcmu(server, speech_dir):
+    data, rate = read_recording(speech_dir / "002_fireredasr_IT0011W0001.wav")
+
+    async def both():
+        return await asyncio.gather(
+            websocket_leg(server.ws, "enc-a", "agent", data[:, 0], rate, encoding="PCMA", speed=0),
+            websocket_leg(server.ws, "enc-l", "agent", data[:, 0], rate, encoding="L16", to_rate=16000, speed=0),
+        )
+
+    alaw, l16 = run(both())
+    assert alaw.of("final") and l16.of("final")
+    assert not alaw.of("error") and not l16.of("error")
+
+
+async def _exchange(url: str, first, then=(), expect_close=True) -> tuple[list[dict], int | None]:
+    frames = []
+    async with websockets.connect(url) as ws:
+        await ws.send(first)
+        for item in then:
+            await ws.send(item)
+        try:
+            async for raw in ws:
+                frames.append(json.loads(raw))
+        except websockets.ConnectionClosed:
+            pass
+        return frames, ws.close_code
+
+
+HEADER = {"call_id": "bad-1", "leg": "caller", "sample_rate": 8000, "encoding": "L16"}
+
+
+def _err(frames: list[dict]) -> dict:
+    errors = [f for f in frames if f["type"] == "error"]
+    assert errors, frames
+    return errors[0]
+
+
+def test_wrong_sample_rate_is_refused(server):
+    frames, code = run(_exchange(server.ws, json.dumps({**HEADER, "sample_rate": 44100})))
+    assert _err(frames)["code"] == "bad_sample_rate" and code == 1008
+    assert "采样率" in _err(frames)["message"]
+
+
+def test_unknown_encoding_is_refused(server):
+    frames, _ = run(_exchange(server.ws, json.dumps({**HEADER, "encoding": "OPUS"})))
+    assert _err(frames)["code"] == "unknown_encoding"
+
+
+def test_binary_first_frame_is_refused(server):
+    frames, _ = run(_exchange(server.ws, b"\x00\x01" * 80))
+    assert _err(frames)["code"] == "header_expected"
+
+
+def test_odd_byte_count_is_an_error_frame(server):
+    frames, code = run(_exchange(server.ws, json.dumps(HEADER), [b"\x00" * 321]))
+    assert _err(frames)["code"] == "odd_byte_count" and code == 1003
+
+
+def test_json_frame_where_audio_is_due(server):
+    frames, _ = run(_exchange(server.ws, json.dumps(HEADER), [b"\x00" * 320, json.dumps({"hello": 1})]))
+    assert _err(frames)["code"] == "unexpected_text_frame"
+    assert frames[-1]["type"] == "end"
+
+
+def test_silence_gives_no_transcript_and_no_error(server):
+    silence = np.zeros(8000 * 2, dtype=np.int16)
+    frames = [f.hex() for f in wire_frames(silence, 8000, 8000, "PCMU")]
+    result = run(websocket_leg(server.ws, "silent-1", "caller", silence, 8000, speed=0))
+    assert frames and not result.of("final") and not result.of("error")
+    assert result.frames[-1]["type"] == "end"
+
+
+def test_client_vanishing_mid_utterance_keeps_what_was_said(server, speech_dir):
+    data, rate = read_recording(speech_dir / WAV)
+    call_id = f"vanish-{uuid.uuid4().hex[:8]}"
+    frames = wire_frames(data[:, 0], rate, 8000, "PCMU")
+
+    async def vanish():
+        ws = await websockets.connect(server.ws)
+        await ws.send(json.dumps({**HEADER, "call_id": call_id, "encoding": "PCMU"}))
+        for f in frames[: len(frames) * 3 // 4]:  # hang up in the middle of the sentence
+            await ws.send(f)
+        ws.transport.abort()  # no closing handshake: the PBX process died
+        await asyncio.sleep(0.1)
+        # another call on the same server is not disturbed
+        return await websocket_leg(server.ws, call_id + "-other", "caller", data[:, 0], rate, speed=0)
+
+    other = run(vanish())
+    assert other.of("final")
+    for _ in range(50):
+        if recent_transcripts.get(call_id):
+            break
+        run(asyncio.sleep(0.1))
+    stored = recent_transcripts.get(call_id)
+    assert stored and stored[0].text
