@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(default_factory=_default_data_dir, description="real data for demo and training")
     secret_key: str | None = Field(default=None, description="JWT signing key; generated into var_dir if unset")
     token_ttl_minutes: int = 12 * 60
+    argon2_time_cost: int = Field(default=3, ge=1, description="password hashing cost (passes)")
+    argon2_memory_kib: int = Field(default=64 * 1024, ge=1024, description="password hashing memory")
     timezone: str = "Asia/Shanghai"
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")

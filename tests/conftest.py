@@ -63,6 +63,9 @@ def _use_database(monkeypatch: pytest.MonkeyPatch, url: str, var_dir: Path) -> N
     monkeypatch.setenv("HOTLINE_VAR_DIR", str(var_dir))
     monkeypatch.setenv("HOTLINE_SECRET_KEY", "test-secret-key-long-enough-for-hs256-signing")
     monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
+    # Cheap password hashing: the suite creates users in every test; verification reads the cost from the hash.
+    monkeypatch.setenv("HOTLINE_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("HOTLINE_ARGON2_MEMORY_KIB", "1024")
     get_settings.cache_clear()
     if url not in _migrated:
         upgrade("head", url)

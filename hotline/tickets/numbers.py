@@ -6,17 +6,16 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from hotline.db import dialect_insert
 from hotline.tickets.models import TicketNumberCounter
 
 
 def next_ticket_number(session: Session, now: datetime, tz: str) -> str:
     day = now.astimezone(ZoneInfo(tz)).strftime("%y%m%d")
     table = TicketNumberCounter.__table__
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     # One atomic upsert: concurrent intakes (even the first two of a day) never share a number.
     statement = (
         insert(table)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from hotline.auth.actor import Actor
 from hotline.callers.models import Caller
 from hotline.clock import callback_due, dispatch_deadlines, extended_due
-from hotline.db import utcnow
+from hotline.db import dialect_insert, utcnow
 from hotline.directory.service import active_department
 from hotline.errors import Conflict, Invalid
 from hotline.settings import get_settings
@@ -56,12 +56,15 @@ def _caller_for(session: Session, phone: str | None, name: str | None) -> Caller
     if not phone:
         return None
     phone = normalise_phone(phone)
-    caller = session.exec(select(Caller).where(Caller.phone == phone)).first()
-    if caller is None:
-        caller = Caller(phone=phone, name=name)
-        session.add(caller)
-        session.flush()
-    elif name and not caller.name:
+    # Insert-or-ignore: two first calls from one number at the same moment must not collide.
+    table = Caller.__table__
+    session.execute(
+        dialect_insert(session)(table)
+        .values(phone=phone, name=name, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["phone"])
+    )
+    caller = session.exec(select(Caller).where(Caller.phone == phone)).one()
+    if name and not caller.name:
         caller.name = name
     return caller
 

@@ -1,0 +1,310 @@
+// Every step a person can take on a ticket outside a call, in one table: who may take it, in which
+// state, what it asks for and which API it calls. Both the desk and the liaison portal render from here,
+// so a button only shows when the role and the state allow it (the server checks again).
+
+import { api, clearError, showError } from "./api.js";
+import { el, toast } from "./ui.js";
+
+const OPEN = ["received", "dispatched", "returned", "in_progress", "replied", "callback_pending", "reopened"];
+const CENTRE = ["agent", "supervisor"];
+const SUPERVISOR = ["supervisor"];
+const LIAISON = ["liaison"];
+
+const post = (ticket, step, json) => api(`/api/tickets/${ticket.number}/${step}`, { method: "POST", json });
+const note = { name: "note", label: "备注", type: "textarea", optional: true };
+const reason = (label) => ({ name: "reason", label, type: "textarea", minLength: 2 });
+
+export const ACTIONS = [
+  {
+    id: "dispatch",
+    label: "派单",
+    roles: CENTRE,
+    states: ["received", "reopened"],
+    tone: "primary",
+    fields: [{ name: "department_id", label: "承办单位", type: "department" }, note],
+    submit: (t, v) => post(t, "dispatch", { department_id: Number(v.department_id), note: v.note || null }),
+  },
+  {
+    id: "answer",
+    label: "直接答复",
+    roles: CENTRE,
+    states: ["received", "reopened"],
+    fields: [
+      { name: "text", label: "答复内容", type: "textarea", minLength: 1 },
+      { name: "knowledge_ref", label: "所用知识库文章（可选）", type: "text", optional: true },
+      { name: "callback", label: "需要回访", type: "checkbox" },
+    ],
+    submit: (t, v) =>
+      post(t, "answer", { text: v.text, knowledge_ref: v.knowledge_ref || null, callback: Boolean(v.callback) }),
+  },
+  {
+    id: "merge",
+    label: "并单",
+    roles: CENTRE,
+    states: ["received", "reopened"],
+    fields: [{ name: "into_number", label: "并入主单编号", type: "text", inputmode: "numeric" }, note],
+    submit: (t, v) => post(t, "merge", { into_number: v.into_number.trim(), note: v.note || null }),
+  },
+  {
+    id: "sign",
+    label: "签收",
+    roles: LIAISON,
+    states: ["dispatched"],
+    tone: "primary",
+    fields: [],
+    submit: (t) => post(t, "sign", {}),
+  },
+  {
+    id: "return",
+    label: "退单",
+    roles: LIAISON,
+    states: ["dispatched"],
+    tone: "danger",
+    fields: [reason("退单理由")],
+    submit: (t, v) => post(t, "return", { reason: v.reason }),
+  },
+  {
+    id: "extension",
+    label: "申请延期",
+    roles: LIAISON,
+    states: ["in_progress"],
+    when: (t) => !t.pending_extension_days,
+    fields: [{ name: "days", label: "延期工作日数", type: "number", min: 1, max: 30 }, reason("延期理由")],
+    submit: (t, v) => post(t, "extension", { days: Number(v.days), reason: v.reason }),
+  },
+  {
+    id: "reply",
+    label: "答复",
+    roles: LIAISON,
+    states: ["in_progress"],
+    tone: "primary",
+    fields: [
+      { name: "text", label: "办理情况", type: "textarea", minLength: 1, rows: 5 },
+      { name: "files", label: "附件（图片、PDF、Office 文档，最多 5 个）", type: "files", optional: true },
+    ],
+    submit: (t, v) => {
+      const form = new FormData();
+      form.append("text", v.text);
+      for (const file of v.files) form.append("files", file);
+      return api(`/api/tickets/${t.number}/reply`, { method: "POST", form });
+    },
+  },
+  {
+    id: "redispatch",
+    label: "改派",
+    roles: SUPERVISOR,
+    states: ["returned"],
+    tone: "primary",
+    fields: [{ name: "department_id", label: "改派到", type: "department", excludeCurrent: true }, note],
+    submit: (t, v) => post(t, "redispatch", { department_id: Number(v.department_id), note: v.note || null }),
+  },
+  {
+    id: "insist",
+    label: "维持原派",
+    roles: SUPERVISOR,
+    states: ["returned"],
+    fields: [{ name: "note", label: "维持原派的理由", type: "textarea", minLength: 2 }],
+    submit: (t, v) => post(t, "insist", { note: v.note }),
+  },
+  {
+    id: "approve_extension",
+    label: "同意延期",
+    roles: SUPERVISOR,
+    states: ["in_progress"],
+    when: (t) => Boolean(t.pending_extension_days),
+    tone: "primary",
+    fields: [],
+    submit: (t) => post(t, "extension/decision", { approve: true }),
+  },
+  {
+    id: "refuse_extension",
+    label: "不同意延期",
+    roles: SUPERVISOR,
+    states: ["in_progress"],
+    when: (t) => Boolean(t.pending_extension_days),
+    fields: [note],
+    submit: (t, v) => post(t, "extension/decision", { approve: false, note: v.note || null }),
+  },
+  {
+    id: "accept_reply",
+    label: "审核通过",
+    roles: SUPERVISOR,
+    states: ["replied"],
+    tone: "primary",
+    fields: [],
+    submit: (t) => post(t, "reply/review", { accept: true }),
+  },
+  {
+    id: "send_back_reply",
+    label: "退回重新答复",
+    roles: SUPERVISOR,
+    states: ["replied"],
+    tone: "danger",
+    fields: [{ name: "note", label: "退回理由", type: "textarea", minLength: 2 }],
+    submit: (t, v) => post(t, "reply/review", { accept: false, note: v.note }),
+  },
+  {
+    id: "callback_satisfied",
+    label: "回访：满意",
+    roles: CENTRE,
+    states: ["callback_pending"],
+    tone: "primary",
+    fields: [note],
+    confirmLabel: "确认满意并办结",
+    submit: (t, v) => post(t, "callback", { satisfied: true, note: v.note || null }),
+  },
+  {
+    id: "callback_dissatisfied",
+    label: "回访：不满意",
+    roles: CENTRE,
+    states: ["callback_pending"],
+    tone: "danger",
+    fields: [{ name: "note", label: "市民意见", type: "textarea", optional: true }],
+    confirmLabel: "确认不满意并重办",
+    submit: (t, v) => post(t, "callback", { satisfied: false, note: v.note || null }),
+  },
+  {
+    id: "supervise",
+    label: "督办",
+    roles: ["supervisor", "manager"],
+    states: OPEN,
+    fields: [note],
+    submit: (t, v) => post(t, "supervise", { note: v.note || null }),
+  },
+  {
+    id: "remind",
+    label: "催办",
+    roles: ["agent", "supervisor", "manager"],
+    states: ["dispatched", "in_progress", "replied"],
+    fields: [note],
+    submit: (t, v) => post(t, "remind", { note: v.note || null }),
+  },
+];
+
+export function actionsFor(ticket, role) {
+  return ACTIONS.filter((a) => a.roles.includes(role) && a.states.includes(ticket.state) && (!a.when || a.when(ticket)));
+}
+
+function departmentOptions(departments, ticket, field) {
+  const choices = departments.filter((d) => !(field.excludeCurrent && ticket.department && d.id === ticket.department.id));
+  return [el("option", { value: "" }, "请选择承办单位…"), ...choices.map((d) => el("option", { value: d.id }, d.name))];
+}
+
+function inputFor(field, ticket, context, id) {
+  const required = !field.optional && field.type !== "checkbox";
+  const common = { id, name: field.name, required };
+  switch (field.type) {
+    case "textarea":
+      return el("textarea", { ...common, rows: field.rows || 3, minlength: field.minLength, maxlength: 20000 });
+    case "number":
+      return el("input", { ...common, type: "number", min: field.min, max: field.max, step: 1 });
+    case "department":
+      return el("select", common, departmentOptions(context.departments, ticket, field));
+    case "files":
+      return el("input", { ...common, type: "file", multiple: true, accept: "image/*,.pdf,.txt,.doc,.docx,.xls,.xlsx,.zip" });
+    case "checkbox":
+      return el("input", { ...common, type: "checkbox" });
+    default:
+      return el("input", { ...common, type: "text", inputmode: field.inputmode, autocomplete: "off" });
+  }
+}
+
+function readValues(form, fields) {
+  const values = {};
+  for (const field of fields) {
+    const input = form.elements[field.name];
+    if (field.type === "files") values[field.name] = [...input.files];
+    else if (field.type === "checkbox") values[field.name] = input.checked;
+    else values[field.name] = input.value.trim();
+  }
+  return values;
+}
+
+async function run(action, ticket, values, context, errorBox, button) {
+  clearError(errorBox);
+  button.disabled = true;
+  try {
+    const updated = await action.submit(ticket, values);
+    toast(`${action.label}：已完成（${updated.state_name}）`);
+    context.onDone(updated, action);
+  } catch (error) {
+    showError(errorBox, error);
+    toast(error.message, "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function actionForm(action, ticket, context, close) {
+  const errorBox = el("div", { class: "alert", role: "alert", hidden: true });
+  const confirm = el("button", { type: "submit", class: `btn ${action.tone || "primary"}` }, action.confirmLabel || `确认${action.label}`);
+  const rows = action.fields.map((field) => {
+    const id = `f-${action.id}-${field.name}`;
+    const input = inputFor(field, ticket, context, id);
+    if (field.type === "checkbox") return el("label", { class: "check", for: id }, input, field.label);
+    return el("div", { class: "field" }, el("label", { for: id }, field.label), input);
+  });
+  const form = el(
+    "form",
+    { class: "action-form", "aria-label": action.label, dataset: { action: action.id } },
+    el("h3", {}, action.label),
+    rows,
+    errorBox,
+    el("div", { class: "form-buttons" }, confirm, el("button", { type: "button", class: "btn", onclick: close }, "取消")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run(action, ticket, readValues(form, action.fields), context, errorBox, confirm);
+  });
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+  });
+  return form;
+}
+
+// The buttons for `ticket`; a step that needs input opens its form underneath. `context` is
+// {role, departments, onDone(updatedTicket, action)}.
+export function renderActions(container, ticket, context) {
+  const available = actionsFor(ticket, context.role);
+  container.replaceChildren();
+  if (!available.length) {
+    container.append(el("p", { class: "muted" }, "当前状态下没有需要您办理的操作"));
+    return;
+  }
+  const formArea = el("div", { class: "form-area" });
+  const bar = el("div", { class: "action-bar", role: "toolbar", "aria-label": "工单操作" });
+  const close = () => {
+    formArea.replaceChildren();
+    bar.querySelectorAll("button").forEach((b) => b.setAttribute("aria-expanded", "false"));
+  };
+  for (const action of available) {
+    const button = el("button", { type: "button", class: `btn ${action.tone || ""}`, dataset: { action: action.id } }, action.label);
+    if (!action.fields.length) {
+      const errorBox = el("div", { class: "alert", role: "alert", hidden: true });
+      button.addEventListener("click", () => {
+        close();
+        formArea.append(errorBox);
+        run(action, ticket, {}, context, errorBox, button);
+      });
+    } else {
+      button.setAttribute("aria-expanded", "false");
+      button.addEventListener("click", () => {
+        close();
+        button.setAttribute("aria-expanded", "true");
+        const form = actionForm(action, ticket, context, () => {
+          close();
+          button.focus();
+        });
+        formArea.append(form);
+        form.querySelector("input, textarea, select")?.focus();
+      });
+    }
+    bar.append(button);
+  }
+  container.append(bar, formArea);
+}
+
+// True while someone is filling in a step's form, so a live refresh does not wipe it.
+export function isFormOpen(container) {
+  return Boolean(container.querySelector(".action-form"));
+}

@@ -1,0 +1,36 @@
+// /login: sign in, then go to the page for the role (or back to where the user was sent from).
+
+import { ApiError, api, clearError, homeFor, saveSession, showError } from "./api.js";
+
+const form = document.getElementById("login-form");
+const errorBox = document.getElementById("login-error");
+
+// Only follow `next` to a page of this site that fits the role.
+function destination(role) {
+  const home = homeFor(role);
+  const next = new URLSearchParams(location.search).get("next") || "";
+  return next.startsWith(home) ? next : home;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearError(errorBox);
+  const username = form.elements.username.value.trim();
+  const password = form.elements.password.value;
+  if (!username || !password) {
+    showError(errorBox, "请输入用户名和密码");
+    return;
+  }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const session = await api("/api/auth/login", { method: "POST", json: { username, password } });
+    saveSession(session.access_token, session.user);
+    location.assign(destination(session.user.role));
+  } catch (error) {
+    showError(errorBox, error instanceof ApiError ? error : "登录失败，请稍后重试");
+    form.elements.password.select();
+  } finally {
+    button.disabled = false;
+  }
+});

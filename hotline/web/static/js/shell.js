@@ -1,0 +1,26 @@
+// The frame every signed-in page shares: who is signed in, the live-feed light and 退出登录.
+
+import { api, logout, requireUser } from "./api.js";
+import { ROLE_NAMES, startCountdownClock } from "./ui.js";
+
+const LIVE_TEXT = { open: "实时更新中", closed: "连接中断，正在重连…", connecting: "正在连接…" };
+
+export function setLiveStatus(status) {
+  const light = document.getElementById("live-status");
+  if (!light) return;
+  light.dataset.status = status;
+  light.textContent = LIVE_TEXT[status] || status;
+}
+
+// Resolves with the user once the server has confirmed the session and the role fits this page.
+export async function startPage({ roles }) {
+  setLiveStatus("connecting");
+  const user = await requireUser(roles);
+  let department = null;
+  if (user.department_id) department = await api(`/api/departments/${user.department_id}`);
+  const who = document.getElementById("who");
+  who.textContent = [user.display_name, ROLE_NAMES[user.role], department?.name].filter(Boolean).join(" · ");
+  document.getElementById("logout").addEventListener("click", logout);
+  startCountdownClock();
+  return { user, department };
+}

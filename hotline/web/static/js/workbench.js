@@ -1,0 +1,142 @@
+// The list-and-detail workspace both the desk and the liaison portal are built on: a ticket list,
+// the selected ticket with its deadlines, steps and timeline, and a live refresh on every event.
+
+import { actionsFor, isFormOpen, renderActions } from "./actions.js";
+import { api, downloadAttachment } from "./api.js";
+import { connectLive } from "./live.js";
+import { setLiveStatus } from "./shell.js";
+import { renderTicketList } from "./ticket-list.js";
+import { renderDeadlines, renderTicketFacts, renderTicketHeader, renderTicketTexts } from "./ticket-view.js";
+import { debounce, el, renderTimeline, toast } from "./ui.js";
+
+// options: {user, departments, listPane, detailPane, listQuery(), showDepartment, emptyText, onList(page), onRefresh()}
+export function createWorkbench(options) {
+  const { user, listPane, detailPane } = options;
+  let selected = decodeURIComponent(location.hash.slice(1)) || null;
+  let shown = null; // the ticket on screen, with its action area
+  let actionsBox = null;
+
+  async function loadList() {
+    const page = await api("/api/tickets", { query: { limit: 200, ...options.listQuery() } });
+    renderTicketList(listPane, page.items, {
+      selected,
+      showDepartment: options.showDepartment,
+      emptyText: options.emptyText,
+      onSelect: select,
+    });
+    options.onList?.(page);
+    return page;
+  }
+
+  function openAttachment(file) {
+    downloadAttachment(file.url, file.filename).catch((error) => toast(error.message, "error"));
+  }
+
+  function afterStep(updated) {
+    selected = updated.number;
+    refresh();
+  }
+
+  // Keep a half-filled form through a live refresh, unless its step is no longer possible.
+  function actionArea(ticket) {
+    const sameTicket = shown && shown.number === ticket.number;
+    if (sameTicket && actionsBox && isFormOpen(actionsBox)) {
+      const open = actionsBox.querySelector(".action-form").dataset.action;
+      if (actionsFor(ticket, user.role).some((a) => a.id === open) && shown.version === ticket.version) return actionsBox;
+      if (shown.version !== ticket.version) toast(`工单 ${ticket.number} 已被他人更新，请按最新状态办理`, "warn");
+    }
+    actionsBox = el("section", { class: "actions", "aria-label": "操作" });
+    renderActions(actionsBox, ticket, { role: user.role, departments: options.departments, onDone: afterStep });
+    return actionsBox;
+  }
+
+  function renderDetail(ticket, events) {
+    const box = actionArea(ticket);
+    shown = ticket;
+    detailPane.replaceChildren(
+      el(
+        "article",
+        { class: "ticket-detail", dataset: { number: ticket.number, state: ticket.state } },
+        el(
+          "div",
+          { class: "detail-main" },
+          renderTicketHeader(ticket),
+          renderDeadlines(ticket),
+          box,
+          renderTicketTexts(ticket),
+          renderTicketFacts(ticket),
+        ),
+        el(
+          "section",
+          { class: "detail-timeline", "aria-label": "流转记录" },
+          el("h3", {}, "流转记录"),
+          renderTimeline(events, { onAttachment: openAttachment }),
+        ),
+      ),
+    );
+  }
+
+  function showProblem(message) {
+    shown = null;
+    detailPane.replaceChildren(el("div", { class: "alert", role: "alert" }, message));
+  }
+
+  async function loadDetail() {
+    if (!selected) return;
+    const number = selected;
+    try {
+      const [ticket, events] = await Promise.all([
+        api(`/api/tickets/${number}`),
+        api(`/api/tickets/${number}/events`),
+      ]);
+      if (number === selected) renderDetail(ticket, events);
+    } catch (error) {
+      if (number === selected) showProblem(error.message);
+    }
+  }
+
+  async function select(number) {
+    selected = number;
+    history.replaceState(null, "", `#${encodeURIComponent(number)}`);
+    listPane.querySelectorAll(".ticket-row").forEach((row) => {
+      const on = row.dataset.number === number;
+      row.classList.toggle("selected", on);
+      if (on) row.setAttribute("aria-current", "true");
+      else row.removeAttribute("aria-current");
+    });
+    shown = null;
+    actionsBox = null;
+    detailPane.replaceChildren(el("p", { class: "muted loading" }, "正在加载…"));
+    await loadDetail();
+  }
+
+  async function refresh() {
+    try {
+      await Promise.all([loadList(), loadDetail(), options.onRefresh?.()]);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  // Replace the detail pane with something of the page's own (the desk's intake form).
+  function showPanel(node) {
+    selected = null;
+    shown = null;
+    history.replaceState(null, "", location.pathname);
+    listPane.querySelectorAll(".ticket-row.selected").forEach((row) => row.classList.remove("selected"));
+    detailPane.replaceChildren(node);
+  }
+
+  const liveRefresh = debounce(refresh, 200);
+  let connectedBefore = false;
+  connectLive({
+    onEvent: liveRefresh,
+    onStatus: (status) => {
+      setLiveStatus(status);
+      if (status === "open" && connectedBefore) liveRefresh(); // catch up on what passed while away
+      if (status === "open") connectedBefore = true;
+    },
+  });
+
+  return { refresh, select, showPanel, loadList };
+}
