@@ -67,10 +67,13 @@ def is_near_due(
     urgent: bool,
     limits: TimeLimits | None = None,
     calendar: WorkCalendar | None = None,
+    started_at: datetime | None = None,
 ) -> bool:
     """True while the deadline is still ahead but less than the warning threshold remains.
 
-    A deadline already passed is overdue, not near-due (that is the 督办 path).
+    With `started_at`, the threshold is at most a quarter of the whole period: a 2-hour sign-for clock
+    warns in its last half hour, not from the start. A deadline already passed is overdue, not near-due
+    (that is the 督办 path).
     """
     require_aware(now, "now")
     require_aware(due, "due")
@@ -78,4 +81,6 @@ def is_near_due(
         return False
     limits = limits or get_time_limits()
     threshold = limits.urgent_near_due_hours if urgent else limits.near_due_working_hours
+    if started_at is not None:
+        threshold = min(threshold, remaining_working_hours(started_at, due, urgent, calendar) / 4)
     return remaining_working_hours(now, due, urgent, calendar) < threshold

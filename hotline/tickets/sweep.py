@@ -24,11 +24,11 @@ from hotline.tickets.steps import claim, record
 
 log = logging.getLogger(__name__)
 
-# The due time that matters in each state, and what it is called on the screen.
+# The due time that matters in each state, what it is called on the screen, and when its clock started.
 CURRENT_DUE = {
-    TicketState.dispatched: ("sign_due_at", "签收"),
-    TicketState.in_progress: ("reply_due_at", "答复"),
-    TicketState.callback_pending: ("callback_due_at", "回访"),
+    TicketState.dispatched: ("sign_due_at", "签收", "dispatched_at"),
+    TicketState.in_progress: ("reply_due_at", "答复", "dispatched_at"),
+    TicketState.callback_pending: ("callback_due_at", "回访", None),
 }
 # Near-due is counted in working hours; a long holiday can put that many calendar days before the due time.
 LOOKAHEAD = timedelta(days=15)
@@ -40,12 +40,13 @@ class SweepResult:
     overdue: list[str] = field(default_factory=list)
 
 
-def current_due(ticket: Ticket) -> tuple[datetime, str] | None:
+def current_due(ticket: Ticket) -> tuple[datetime, str, datetime | None] | None:
     entry = CURRENT_DUE.get(TicketState(ticket.state))
     if entry is None:
         return None
-    due = getattr(ticket, entry[0])
-    return (due, entry[1]) if due else None
+    due_field, what, start_field = entry
+    due = getattr(ticket, due_field)
+    return (due, what, getattr(ticket, start_field) if start_field else None) if due else None
 
 
 def _local(moment: datetime) -> str:
@@ -56,13 +57,13 @@ def _mark(session: Session, ticket: Ticket, now: datetime, result: SweepResult) 
     found = current_due(ticket)
     if found is None:
         return
-    due, what = found
+    due, what, started_at = found
     if now > due:
         claim(session, ticket)
         note = f"已超期：应于 {_local(due)} 前{what}，系统自动督办"
         record(session, ticket, SYSTEM, Action.supervise, {"sla_flag": "overdue", "supervised": True}, note)
         result.overdue.append(ticket.number)
-    elif ticket.sla_flag is None and is_near_due(now, due, ticket.urgency == Urgency.urgent):
+    elif ticket.sla_flag is None and is_near_due(now, due, ticket.urgency == Urgency.urgent, started_at=started_at):
         claim(session, ticket)
         note = f"临期预警：请于 {_local(due)} 前{what}，系统自动催办"
         changes = {"sla_flag": "near_due", "reminder_count": ticket.reminder_count + 1}
