@@ -63,9 +63,11 @@ def outs(session: Session, tickets: list[Ticket]) -> list[TicketOut]:
     department_ids = {t.department_id for t in tickets if t.department_id}
     caller_ids = {t.caller_id for t in tickets if t.caller_id}
     parent_ids = {t.parent_id for t in tickets if t.parent_id}
-    departments = dict(session.exec(select(Department.id, Department.name).where(Department.id.in_(department_ids))))
-    phones = dict(session.exec(select(Caller.id, Caller.phone).where(Caller.id.in_(caller_ids))))
-    parents = dict(session.exec(select(Ticket.id, Ticket.number).where(Ticket.id.in_(parent_ids))))
+    departments = dict(
+        session.exec(select(Department.id, Department.name).where(Department.id.in_(department_ids))).all()
+    )
+    phones = dict(session.exec(select(Caller.id, Caller.phone).where(Caller.id.in_(caller_ids))).all())
+    parents = dict(session.exec(select(Ticket.id, Ticket.number).where(Ticket.id.in_(parent_ids))).all())
     return [to_out(t, departments, phones, parents) for t in tickets]
 
 
@@ -121,7 +123,9 @@ def timeline(session: Session, actor: Actor, number: str) -> list[EventOut]:
     ).all()
     files = session.exec(select(Attachment).where(Attachment.ticket_id == ticket.id)).all()
     department_ids = {e.department_id for e in events if e.department_id}
-    departments = dict(session.exec(select(Department.id, Department.name).where(Department.id.in_(department_ids))))
+    departments = dict(
+        session.exec(select(Department.id, Department.name).where(Department.id.in_(department_ids))).all()
+    )
     by_event: dict[int, list[AttachmentOut]] = {}
     for item in files:
         by_event.setdefault(item.event_id, []).append(
