@@ -10,6 +10,7 @@ const CENTRE = ["agent", "supervisor"];
 const SUPERVISOR = ["supervisor"];
 const LIAISON = ["liaison"];
 
+const ACCEPT = "image/*,.pdf,.txt,.doc,.docx,.xls,.xlsx,.zip";
 const post = (ticket, step, json) => api(`/api/tickets/${ticket.number}/${step}`, { method: "POST", json });
 const note = { name: "note", label: "备注", type: "textarea", optional: true };
 const reason = (label) => ({ name: "reason", label, type: "textarea", minLength: 2 });
@@ -201,7 +202,7 @@ function inputFor(field, ticket, context, id) {
     case "department":
       return el("select", common, departmentOptions(context.departments, ticket, field));
     case "files":
-      return el("input", { ...common, type: "file", multiple: true, accept: "image/*,.pdf,.txt,.doc,.docx,.xls,.xlsx,.zip" });
+      return filePicker(field, id);
     case "checkbox":
       return el("input", { ...common, type: "checkbox" });
     default:
@@ -220,9 +221,11 @@ function readValues(form, fields) {
   return values;
 }
 
-async function run(action, ticket, values, context, errorBox, button) {
+// `holder` is marked busy while the step runs, so a live refresh leaves it alone.
+async function run(action, ticket, values, context, { errorBox, button, holder }) {
   clearError(errorBox);
   button.disabled = true;
+  holder.setAttribute("aria-busy", "true");
   try {
     const updated = await action.submit(ticket, values);
     toast(`${action.label}：已完成（${updated.state_name}）`);
@@ -232,7 +235,19 @@ async function run(action, ticket, values, context, errorBox, button) {
     toast(error.message, "error");
   } finally {
     button.disabled = false;
+    holder.removeAttribute("aria-busy");
   }
+}
+
+// A file input that speaks Chinese whatever the browser's language: the native control stays (hidden
+// but focusable, so the keyboard reaches it) and a label button opens it.
+function filePicker(field, id) {
+  const input = el("input", { id, name: field.name, type: "file", multiple: true, class: "visually-hidden", accept: ACCEPT });
+  const chosen = el("span", { class: "muted" }, "未选择文件");
+  input.addEventListener("change", () => {
+    chosen.textContent = input.files.length ? [...input.files].map((f) => f.name).join("、") : "未选择文件";
+  });
+  return el("div", { class: "file-picker" }, input, el("label", { for: id, class: "btn" }, "选择文件…"), chosen);
 }
 
 function actionForm(action, ticket, context, close) {
@@ -254,7 +269,7 @@ function actionForm(action, ticket, context, close) {
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    run(action, ticket, readValues(form, action.fields), context, errorBox, confirm);
+    run(action, ticket, readValues(form, action.fields), context, { errorBox, button: confirm, holder: form });
   });
   form.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
@@ -284,7 +299,7 @@ export function renderActions(container, ticket, context) {
       button.addEventListener("click", () => {
         close();
         formArea.append(errorBox);
-        run(action, ticket, {}, context, errorBox, button);
+        run(action, ticket, {}, context, { errorBox, button, holder: bar });
       });
     } else {
       button.setAttribute("aria-expanded", "false");
@@ -307,4 +322,9 @@ export function renderActions(container, ticket, context) {
 // True while someone is filling in a step's form, so a live refresh does not wipe it.
 export function isFormOpen(container) {
   return Boolean(container.querySelector(".action-form"));
+}
+
+// True while a step is on its way to the server.
+export function isBusy(container) {
+  return Boolean(container.querySelector("[aria-busy=true]"));
 }

@@ -167,7 +167,7 @@ export function renderTimeline(events, { onAttachment } = {}) {
                         onAttachment?.(file);
                       },
                     },
-                    `📎 ${file.filename}`,
+                    file.filename,
                   ),
                   el("span", { class: "muted" }, ` ${formatSize(file.size)}`),
                 ),

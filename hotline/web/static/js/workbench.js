@@ -1,7 +1,7 @@
 // The list-and-detail workspace both the desk and the liaison portal are built on: a ticket list,
 // the selected ticket with its deadlines, steps and timeline, and a live refresh on every event.
 
-import { actionsFor, isFormOpen, renderActions } from "./actions.js";
+import { actionsFor, isBusy, isFormOpen, renderActions } from "./actions.js";
 import { api, downloadAttachment } from "./api.js";
 import { connectLive } from "./live.js";
 import { setLiveStatus } from "./shell.js";
@@ -34,16 +34,18 @@ export function createWorkbench(options) {
 
   function afterStep(updated) {
     selected = updated.number;
+    actionsBox = null; // the step is done: its form goes
     refresh();
   }
 
-  // Keep a half-filled form through a live refresh, unless its step is no longer possible.
+  // Keep a half-filled form through a live refresh while its step is still possible; warn when it is not.
   function actionArea(ticket) {
     const sameTicket = shown && shown.number === ticket.number;
+    if (sameTicket && actionsBox && isBusy(actionsBox)) return actionsBox;
     if (sameTicket && actionsBox && isFormOpen(actionsBox)) {
       const open = actionsBox.querySelector(".action-form").dataset.action;
-      if (actionsFor(ticket, user.role).some((a) => a.id === open) && shown.version === ticket.version) return actionsBox;
-      if (shown.version !== ticket.version) toast(`工单 ${ticket.number} 已被他人更新，请按最新状态办理`, "warn");
+      if (actionsFor(ticket, user.role).some((a) => a.id === open)) return actionsBox;
+      toast(`工单 ${ticket.number} 已被他人处理（现为「${ticket.state_name}」），请按最新状态办理`, "warn");
     }
     actionsBox = el("section", { class: "actions", "aria-label": "操作" });
     renderActions(actionsBox, ticket, { role: user.role, departments: options.departments, onDone: afterStep });
