@@ -38,6 +38,8 @@ async def events_feed(websocket: WebSocket, token: str = "") -> None:
             user = user_from_token(session, token)
             role, department_id = user.role, user.department_id
     except DomainError as exc:
+        # Accept, then close with a code: a browser cannot read the HTTP status of a refused handshake.
+        await websocket.accept()
         await websocket.close(code=CLOSE_UNAUTHORIZED, reason=exc.code)
         return
     await websocket.accept()
