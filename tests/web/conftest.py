@@ -63,12 +63,16 @@ class Site:
         self._contexts = []
         self._tokens: dict[str, str] = {}
 
-    def login(self, role: str):
-        """A fresh browser context (its own localStorage) with `role` signed in through /login."""
+    def new_page(self):
+        """A page in a fresh browser context (its own localStorage), nobody signed in."""
         context = self._browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
         context.set_default_timeout(TIMEOUT_MS)
         self._contexts.append(context)
-        page = context.new_page()
+        return context.new_page()
+
+    def login(self, role: str):
+        """A fresh browser context with `role` signed in through /login, on the page for the role."""
+        page = self.new_page()
         page.goto(f"{self.url}/login")
         page.get_by_label("用户名").fill(self.usernames[role])
         page.get_by_label("密码").fill(PASSWORD)

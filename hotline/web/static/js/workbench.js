@@ -129,6 +129,12 @@ export function createWorkbench(options) {
     detailPane.replaceChildren(node);
   }
 
+  // A ticket number typed or pasted into the address (…#2405060001) opens that ticket.
+  window.addEventListener("hashchange", () => {
+    const number = decodeURIComponent(location.hash.slice(1));
+    if (number && number !== selected) select(number);
+  });
+
   const liveRefresh = debounce(refresh, 200);
   let connectedBefore = false;
   connectLive({
