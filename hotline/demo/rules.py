@@ -9,7 +9,7 @@ from hotline.tickets.states import RequestType
 
 # Cue words per request type, strongest first: a 举报 that also says 希望 is still a 举报.
 TYPE_CUES: tuple[tuple[RequestType, tuple[str, ...]], ...] = (
-    (RequestType.praise, ("表扬", "点赞", "赞扬", "锦旗", "致谢")),
+    (RequestType.praise, ("表扬", "点赞", "赞扬", "锦旗")),
     (RequestType.report, ("举报", "偷排", "非法", "违法", "传销", "无证经营", "违建", "违章建筑")),
     (RequestType.complaint, ("投诉", "扰民", "乱收费", "不作为", "拖欠", "欠薪", "霸王条款", "刁难")),
     (RequestType.help, ("求助", "救助", "帮帮", "求救", "困难")),
@@ -51,6 +51,8 @@ FALLBACK_DEPARTMENT = "CITY-BGT"  # no subject and no district: the general offi
 
 def request_type_of(title: str, body: str) -> RequestType:
     """Cue words in the title first, then the plain type words in the body; else 咨询 for a question, else 投诉."""
+    if title.startswith(("感谢", "致谢")):  # "谢谢" inside a complaint is politeness; a title that opens with it is not
+        return RequestType.praise
     for request_type, cues in TYPE_CUES:
         if any(cue in title for cue in cues):
             return request_type

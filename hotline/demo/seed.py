@@ -1,0 +1,273 @@
+"""`hotline demo seed`: the demo a newcomer sees after `make run`.
+
+The department catalogue, a user of every role, and a few hundred tickets made of real citizens' messages,
+taken through the real lifecycle functions at the messages' real times, plus a handful of tickets of today.
+"""
+
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from hotline.auth.actor import Actor
+from hotline.auth.models import Role
+from hotline.db import get_engine, utcnow
+from hotline.demo.catalogue import load_catalogue, seed_departments
+from hotline.demo.messages import LOCAL, Message, fake_phone, normal_title, read_messages, read_topics, topic_of
+from hotline.demo.people import demo_users, print_user_table, seed_users
+from hotline.demo.rules import department_for, district_of, request_type_of
+from hotline.demo.stories import TODAY_FATES, Cast, Fate, Story, plan_old, plan_today, run_stories
+from hotline.directory.models import Department, DepartmentLevel
+from hotline.settings import get_settings
+from hotline.tickets.models import Ticket
+from hotline.tickets.service import TicketDraft
+from hotline.tickets.states import STATE_NAMES, Channel, RequestType, TicketState
+from hotline.tickets.sweep import sweep
+
+RANDOM_SEED = 12345
+# The messages about A市 with a real reply go back to 2017; older ones make the demo look stale.
+OLDEST = datetime(2017, 1, 1, tzinfo=LOCAL)
+# Places of the province's other cities (B市, K3县 …): replied.csv holds many; the demo is A市's hotline.
+_THIS_CITY = re.compile(r"(?<![A-Za-z])A\d{0,2}(?:区|县|市)")
+_OTHER_CITY = re.compile(r"(?<![A-Za-z])[B-Z]\d{0,2}(?:区|县|市)")
+# Share of the old tickets per fate (merged pairs are added on top, one pair per 40 tickets).
+FATE_WEIGHTS: dict[Fate, int] = {
+    Fate.closed: 34,
+    Fate.answered: 6,
+    Fate.answered_callback: 2,
+    Fate.reopened: 2,
+    Fate.received: 5,
+    Fate.dispatched: 8,
+    Fate.returned: 4,
+    Fate.in_progress: 8,
+    Fate.extension_pending: 4,
+    Fate.replied: 5,
+    Fate.callback_pending: 6,
+    Fate.redone: 3,
+}
+NEEDS_REPLY = {Fate.closed, Fate.replied, Fate.callback_pending, Fate.redone}
+NEEDS_LIAISON = {Fate.in_progress, Fate.extension_pending}
+ANSWERABLE = {Fate.answered, Fate.answered_callback, Fate.reopened}
+ANSWER_TYPES = {RequestType.consult, RequestType.suggestion, RequestType.praise}  # what an agent can answer at once
+REPEAT_CALLERS = 3  # callers whose several messages all become tickets: the caller history has something to show
+MERGE_WINDOW = timedelta(days=30)
+HOUR = timedelta(hours=1)
+
+
+def seed(if_empty: bool, ticket_count: int, echo: Callable[[str], None]) -> None:
+    started = time.monotonic()
+    settings = get_settings()
+    with Session(get_engine()) as session:
+        existing = session.exec(select(func.count()).select_from(Ticket)).one()
+        if existing:
+            if if_empty:
+                echo(f"数据库里已有 {existing} 张工单，不再生成演示数据（--if-empty）。")
+                return
+            echo(f"数据库里已有 {existing} 张工单，演示数据只能生成在没有工单的数据库里。")
+            echo(f"要重新开始：删除 {_database_hint()}，再运行 hotline db upgrade 和 hotline demo seed。")
+            raise SystemExit(1)
+        units = load_catalogue()
+        departments = seed_departments(session, units)
+        seeded_users = seed_users(session, demo_users())
+        names = {code: d.name for code, d in departments.items()}
+        echo(f"承办单位目录：{len(departments)} 个单位（{_level_counts(departments)}）")
+        data_dir = settings.data_dir
+        if data_dir is None or not (data_dir / "messages" / "replied.csv").is_file():
+            echo(f"未找到真实数据（{data_dir or '未设置'}），本次只生成了单位目录和演示账号，没有生成工单。")
+            echo("数据应放在项目旁的 ../shared/data（其中有 messages/replied.csv 等），")
+            echo("或用环境变量 HOTLINE_DATA_DIR 指向数据目录；放好后删除 var/hotline.db 重新运行 make run。")
+        else:
+            cast = _cast(seeded_users, departments)
+            stories = plan(read_messages(data_dir), read_topics(data_dir), cast, ticket_count, utcnow())
+            run_stories(session, stories)
+            result = sweep(session)
+            echo(f"演示工单：{len(stories)} 张，取自 {data_dir / 'messages'} 的真实留言，按留言的真实时间走完流转。")
+            echo(f"  {_state_counts(session)}")
+            echo(f"  时钟巡检：超期督办 {len(result.overdue)} 张，临期催办 {len(result.near_due)} 张。")
+        print_user_table(seeded_users, names, echo)
+    echo(f"用时 {time.monotonic() - started:.1f} 秒。")
+
+
+def _database_hint() -> str:
+    url = get_settings().sqlalchemy_url
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite") else "数据库中的全部表（或换一个空库）"
+
+
+def _level_counts(departments: dict[str, Department]) -> str:
+    words = {DepartmentLevel.city: "市级部门", DepartmentLevel.district: "区县政府",
+             DepartmentLevel.street: "街道乡镇", DepartmentLevel.enterprise: "公共服务企业"}  # fmt: skip
+    counts = Counter(d.level for d in departments.values())
+    return "，".join(f"{words[level]} {counts[level]}" for level in DepartmentLevel)
+
+
+def _state_counts(session: Session) -> str:
+    rows = session.exec(select(Ticket.state, func.count()).group_by(Ticket.state)).all()
+    counts = dict(rows)
+    return "，".join(f"{STATE_NAMES[state]} {counts[state]}" for state in TicketState if counts.get(state))
+
+
+def _cast(seeded_users: list, departments: dict[str, Department]) -> Cast:
+    actors = [(item.spec, Actor.of(item.user)) for item in seeded_users]
+    return Cast(
+        agents=[actor for spec, actor in actors if spec.role == Role.agent],
+        supervisor=next(actor for spec, actor in actors if spec.role == Role.supervisor),
+        liaisons={spec.department_code: actor for spec, actor in actors if spec.role == Role.liaison},
+        department_ids={code: d.id for code, d in departments.items()},
+        department_names={code: d.name for code, d in departments.items()},
+    )
+
+
+# Choosing the messages and what becomes of each.
+
+
+def about_this_city(message: Message) -> bool:
+    text = message.title + message.body
+    return bool(_THIS_CITY.search(text)) or not _OTHER_CITY.search(text)
+
+
+def _streets(cast: Cast) -> dict[str, str]:
+    """'桂花坪街道' → 'A2-GHP': street offices as the messages name them (without district and office)."""
+    streets = {}
+    for code, name in cast.department_names.items():
+        found = re.fullmatch(r"A\d(?:区|县|市)(.+?(?:街道|镇|乡))(?:办事处|人民政府)", name)
+        if found:
+            streets[found.group(1)] = code
+    return streets
+
+
+def _district_governments(cast: Cast) -> dict[str, str]:
+    return {
+        name.removesuffix("人民政府"): code for code, name in cast.department_names.items() if code.endswith("-GOV")
+    }
+
+
+def draft_for(message: Message, topics: dict[str, str], cast: Cast, channel: Channel) -> tuple[TicketDraft, str]:
+    """The intake form an agent would fill in for this message, and the unit the rules send it to."""
+    district = district_of(message.title + message.body)
+    department = department_for(message.title, message.body, district, _streets(cast), _district_governments(cast))
+    draft = TicketDraft(
+        request_type=request_type_of(message.title, message.body),
+        summary=message.title,
+        description=message.body,
+        channel=channel,
+        caller_phone=fake_phone(message.user),
+        topic=topic_of(message, topics),
+        district=district,
+    )
+    return draft, department
+
+
+def allocate(total: int, weights: dict[Fate, int]) -> dict[Fate, int]:
+    """Split `total` by weight (largest remainder), at least one of each fate when there are enough tickets."""
+    floor = 1 if total >= len(weights) else 0
+    rest = total - floor * len(weights)
+    whole = sum(weights.values())
+    shares = {fate: rest * weight / whole for fate, weight in weights.items()}
+    counts = {fate: floor + int(share) for fate, share in shares.items()}
+    by_remainder = sorted(weights, key=lambda fate: shares[fate] - int(shares[fate]), reverse=True)
+    for fate in by_remainder[: total - sum(counts.values())]:
+        counts[fate] += 1
+    return counts
+
+
+def merge_pairs(messages: list[Message], rng: random.Random, count: int) -> list[tuple[Message, Message]]:
+    """Repeat requests: the same title posted again within a month (by the same or another user)."""
+    groups: dict[str, list[Message]] = defaultdict(list)
+    for message in messages:
+        groups[normal_title(message.title)].append(message)
+    pairs = []
+    for group in groups.values():
+        first = group[0]
+        later = [m for m in group[1:] if timedelta(minutes=1) <= m.time - first.time <= MERGE_WINDOW]
+        if later:
+            pairs.append((first, later[0]))
+    return rng.sample(pairs, min(count, len(pairs)))
+
+
+def plan(messages: list[Message], topics: dict[str, str], cast: Cast, ticket_count: int, now: datetime) -> list[Story]:
+    """Choose the messages, give each a fate, and plan its steps. Deterministic for the old tickets."""
+    rng = random.Random(RANDOM_SEED)
+    messages = [m for m in messages if m.time >= OLDEST and about_this_city(m)]
+    drafts = {m: draft_for(m, topics, cast, Channel.web) for m in messages}
+    stories: list[Story] = []
+
+    def new_story(message: Message, fate: Fate, channel: Channel = Channel.web) -> Story:
+        draft, department = drafts[message] if channel == Channel.web else draft_for(message, topics, cast, channel)
+        agent = cast.agents[len(stories) % len(cast.agents)]
+        story = Story(len(stories), message, draft, department, fate, agent)
+        stories.append(story)
+        return story
+
+    # Today's tickets use the newest messages that a liaison can take: their clocks are live.
+    today_count = min(len(TODAY_FATES), ticket_count // 5)
+    newest = [m for m in reversed(messages) if drafts[m][1] in cast.liaisons][:today_count]
+    taken = set(newest)
+    old_count = ticket_count - today_count
+
+    pair_count = max(1, old_count // 40) if old_count >= 20 else 0
+    pairs = merge_pairs([m for m in messages if m not in taken], rng, pair_count)
+    for parent, child in pairs:
+        taken |= {parent, child}
+    counts = allocate(old_count - 2 * len(pairs), FATE_WEIGHTS)
+
+    order = _candidate_order(messages, taken, rng)
+    pools = {
+        "reply": [m for m in order if m.source == "replied" and drafts[m][1] in cast.liaisons],
+        "liaison": [m for m in order if drafts[m][1] in cast.liaisons],
+        "answer": [m for m in order if drafts[m][0].request_type in ANSWER_TYPES],
+        "any": order,
+    }
+
+    def draw(pool: str) -> Message | None:
+        for message in pools[pool]:
+            if message not in taken:
+                taken.add(message)
+                return message
+        return None
+
+    for fate, count in counts.items():
+        pool = "reply" if fate in NEEDS_REPLY else "liaison" if fate in NEEDS_LIAISON else "any"
+        pool = "answer" if fate in ANSWERABLE else pool
+        for _ in range(count):
+            message = draw(pool)
+            if message is None:  # the data ran short for this fate: the ticket just waits for dispatch
+                message, fate = draw("any"), Fate.received
+            if message is None:
+                break
+            plan_old(new_story(message, fate), cast, rng)
+
+    for index, (parent_message, child_message) in enumerate(pairs):
+        parent = new_story(parent_message, _parent_fate(parent_message, child_message, drafts, cast, index))
+        plan_old(parent, cast, rng)
+        plan_old(new_story(child_message, Fate.merged), cast, rng, parent=parent)
+
+    for kind, message in zip(TODAY_FATES, newest, strict=False):
+        plan_today(new_story(message, Fate.received, Channel.phone), cast, rng, now, kind)
+    return stories
+
+
+def _candidate_order(messages: list[Message], taken: set[Message], rng: random.Random) -> list[Message]:
+    """Shuffled, with a few repeat callers' messages first so they surely become tickets."""
+    free = [m for m in messages if m not in taken]
+    by_user: dict[str, list[Message]] = defaultdict(list)
+    for message in free:
+        by_user[message.user].append(message)
+    repeaters = sorted(user for user, items in by_user.items() if 2 <= len(items) <= 6)
+    first = [m for user in rng.sample(repeaters, min(REPEAT_CALLERS, len(repeaters))) for m in by_user[user][:3]]
+    chosen = set(first)
+    rest = [m for m in free if m not in chosen]
+    rng.shuffle(rest)
+    return first + rest
+
+
+def _parent_fate(parent: Message, child: Message, drafts: dict, cast: Cast, index: int) -> Fate:
+    """The main ticket must still be open when the repeat request arrives; half of them close later."""
+    has_liaison = drafts[parent][1] in cast.liaisons
+    if index % 2 == 1 and has_liaison and parent.reply_time and parent.reply_time > child.time + 2 * HOUR:
+        return Fate.closed
+    return Fate.in_progress if has_liaison else Fate.dispatched
