@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from hotline.auth.routes import router as auth_router
+from hotline.callers.routes import router as callers_router
 from hotline.directory.routes import router as directory_router
 from hotline.errors import install_error_handlers
 from hotline.events import get_bus
@@ -45,7 +46,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     app = FastAPI(title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for router in (auth_router, directory_router, tickets_router, events_router):
+    for router in (auth_router, directory_router, tickets_router, callers_router, events_router):
         app.include_router(router)
     install_pages(app)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.auth.deps import CurrentActor, SessionDep
+from hotline.callers.service import call_by_external_id
 from hotline.errors import NotFound
 from hotline.tickets import service
 from hotline.tickets.attachments import attachment_path, store_uploads
@@ -44,7 +45,10 @@ def _out(session: Session, ticket: Ticket) -> TicketOut:
 
 @router.post("", response_model=TicketOut, status_code=201, summary="受理：新建工单")
 def create_ticket(body: TicketIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    draft = service.TicketDraft(**body.model_dump())
+    fields = body.model_dump(exclude={"call_id"})
+    draft = service.TicketDraft(
+        **fields, call_id=call_by_external_id(session, body.call_id).id if body.call_id else None
+    )
     return _out(session, service.intake(session, actor, draft))
 
 

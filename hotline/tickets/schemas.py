@@ -23,6 +23,7 @@ class TicketIn(_Strict):
     district: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=200)
     urgency: Urgency = Urgency.normal
+    call_id: str | None = Field(default=None, max_length=64, description="the PBX's call id, to link the recording")
 
 
 class DepartmentRef(BaseModel):

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
-from hotline.callers.models import Caller
+from hotline.callers.service import caller_for
 from hotline.clock import callback_due, dispatch_deadlines, extended_due
-from hotline.db import dialect_insert, utcnow
+from hotline.db import utcnow
 from hotline.directory.service import active_department
 from hotline.errors import Conflict, Invalid
 from hotline.settings import get_settings
@@ -44,38 +44,13 @@ class TicketDraft:
     call_id: int | None = None
 
 
-def normalise_phone(raw: str) -> str:
-    phone = "".join(ch for ch in raw if ch not in " -()")
-    digits = phone.removeprefix("+")
-    if not digits.isdigit() or not 5 <= len(digits) <= 15:
-        raise Invalid(f"电话号码格式不正确：{raw}", code="bad_phone")
-    return phone
-
-
-def _caller_for(session: Session, phone: str | None, name: str | None) -> Caller | None:
-    if not phone:
-        return None
-    phone = normalise_phone(phone)
-    # Insert-or-ignore: two first calls from one number at the same moment must not collide.
-    table = Caller.__table__
-    session.execute(
-        dialect_insert(session)(table)
-        .values(phone=phone, name=name, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["phone"])
-    )
-    caller = session.exec(select(Caller).where(Caller.phone == phone)).one()
-    if name and not caller.name:
-        caller.name = name
-    return caller
-
-
 def intake(session: Session, actor: Actor, draft: TicketDraft) -> Ticket:
     """受理: a new ticket in the dispatch queue, with a number the caller can note down."""
     check_permitted(actor, Action.intake)
     if not draft.summary.strip() or not draft.description.strip():
         raise Invalid("诉求摘要和诉求内容都不能为空", code="empty_ticket")
     try:
-        caller = _caller_for(session, draft.caller_phone, draft.caller_name)
+        caller = caller_for(session, draft.caller_phone, draft.caller_name) if draft.caller_phone else None
         now = utcnow()
         ticket = Ticket(
             number=next_ticket_number(session, now, get_settings().timezone),
