@@ -35,7 +35,7 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Apply the migrations (alembic) to the configured database."""
     from hotline.migrate import upgrade
 
@@ -44,11 +44,14 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 @db_app.command("revision")
-def db_revision(message: str = typer.Option(..., "-m", help="what the migration does")) -> None:
+def db_revision(
+    message: str = typer.Option(..., "-m", help="what the migration does"),
+    head: str = typer.Option("head", help="the revision it follows (when several branches exist)"),
+) -> None:
     """Write a new migration from the difference between the models and the database (for developers)."""
     from hotline.migrate import autogenerate
 
-    typer.echo(autogenerate(message))
+    typer.echo(autogenerate(message, head=head))
 
 
 @users_app.command("add")

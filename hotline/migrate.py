@@ -17,10 +17,11 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def upgrade(revision: str = "head", url: str | None = None) -> None:
+def upgrade(revision: str = "heads", url: str | None = None) -> None:
+    """Each domain may add its migrations on its own branch; "heads" applies all of them."""
     command.upgrade(alembic_config(url), revision)
 
 
-def autogenerate(message: str, url: str | None = None) -> str:
-    script = command.revision(alembic_config(url), message=message, autogenerate=True)
+def autogenerate(message: str, url: str | None = None, head: str = "head") -> str:
+    script = command.revision(alembic_config(url), message=message, autogenerate=True, head=head)
     return f"wrote {script.path}" if script else "no changes"

@@ -68,7 +68,7 @@ def _use_database(monkeypatch: pytest.MonkeyPatch, url: str, var_dir: Path) -> N
     monkeypatch.setenv("HOTLINE_ARGON2_MEMORY_KIB", "1024")
     get_settings.cache_clear()
     if url not in _migrated:
-        upgrade("head", url)
+        upgrade("heads", url)
         _migrated.add(url)
 
 
