@@ -177,6 +177,7 @@ class People:
             "liaison": ("zj_liaison", Role.liaison, "CITY-ZJ"),
             "other_liaison": ("jt_liaison", Role.liaison, "CITY-JT"),
             "manager": ("manager1", Role.manager, None),
+            "editor": ("editor1", Role.editor, None),
             "admin": ("admin1", Role.admin, None),
         }
         self.users = {}

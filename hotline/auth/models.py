@@ -12,6 +12,7 @@ class Role(StrEnum):
     supervisor = "supervisor"  # 班长
     liaison = "liaison"  # 承办单位联络员, bound to a department
     manager = "manager"  # 管理者
+    editor = "editor"  # 知识库编辑
     admin = "admin"  # 系统管理员
 
 
@@ -20,6 +21,7 @@ ROLE_NAMES = {
     Role.supervisor: "班长",
     Role.liaison: "联络员",
     Role.manager: "管理者",
+    Role.editor: "知识库编辑",
     Role.admin: "系统管理员",
 }
 

@@ -7,7 +7,7 @@ from hotline.tickets import service
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
 
-ROLES = ["agent", "supervisor", "liaison", "manager", "admin"]
+ROLES = ["agent", "supervisor", "liaison", "manager", "editor", "admin"]
 
 ALLOWED = {
     "intake": {"agent", "supervisor"},
