@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_ticket_travels_from_intake_to_closed(site, shot):
-    desk = site.login("agent")
+    desk = site.login("agent", through_form=True)
     desk.keyboard.press("n")  # the intake shortcut
     form = desk.locator("#intake-form")
     form.get_by_label("诉求类型").select_option("投诉")

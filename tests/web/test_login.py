@@ -17,10 +17,13 @@ def test_wrong_password_is_told_in_chinese(site, shot):
 
 
 @pytest.mark.parametrize(("role", "home"), [("liaison", "/liaison"), ("supervisor", "/desk"), ("manager", "/desk")])
-def test_each_role_lands_on_its_page(site, role, home):
-    page = site.login(role)
+def test_each_role_lands_on_its_page_and_can_sign_out(site, role, home):
+    page = site.login(role, through_form=True)
     assert page.url.endswith(home)
     expect(page.locator("#who")).to_contain_text(f"{role}-name")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url("**/login")
+    assert page.evaluate("localStorage.getItem('hotline.token')") is None
 
 
 def test_a_page_without_a_session_sends_to_login_and_back(site):
