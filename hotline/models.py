@@ -4,6 +4,7 @@ from hotline.auth.models import User
 from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.directory.models import Department
 from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumberCounter
+from knowledge.models import Article, ArticleRating, ArticleVersion  # noqa: F401
 
 __all__ = [
     "Attachment",

@@ -1,0 +1,1 @@
+"""Knowledge base (知识库): articles with versions and ratings, BM25 search, suggestions from a live transcript."""
