@@ -127,39 +127,8 @@ class Site:
             context.close()
 
 
-def _result_dict_is_broken() -> bool:
-    """True while `dict(session.exec(select(a, b)))` raises (SQLAlchemy results have `keys()`, so dict()
-    treats them as mappings). hotline/tickets/queries.py builds its lookups that way, so every ticket
-    response fails with a 500; see the report of the web pages' work."""
-    from sqlalchemy import create_engine, literal, select
-    from sqlmodel import Session
-
-    with Session(create_engine("sqlite://")) as session:
-        try:
-            dict(session.exec(select(literal(1), literal("a"))))
-        except TypeError:
-            return True
-    return False
-
-
 @pytest.fixture
-def queries_dict_workaround(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TEMPORARY, test-only: let hotline.tickets.queries turn query results into dicts while its own bug stands.
-
-    Applies only while the bug is present, so the day queries.py is fixed this becomes a no-op (then delete it).
-    """
-    if not _result_dict_is_broken():
-        return
-    from hotline.tickets import queries
-
-    def pairs(rows):
-        return dict(rows.all() if hasattr(rows, "all") else rows)
-
-    monkeypatch.setattr(queries, "dict", pairs, raising=False)
-
-
-@pytest.fixture
-def site(sqlite_db: str, sqlite_people: People, browser, queries_dict_workaround) -> Iterator[Site]:
+def site(sqlite_db: str, sqlite_people: People, browser) -> Iterator[Site]:
     from hotline.events import set_bus
 
     set_bus(None)
