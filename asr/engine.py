@@ -59,6 +59,15 @@ class AsrEngine:
     def sample_rate(self) -> int:
         return self.model.sample_rate
 
+    def warm_up(self) -> None:
+        """Decode a second of speech-like noise once, so the first call does not pay for paging in the graph."""
+        import vosk
+
+        rec = vosk.KaldiRecognizer(self.model.vosk, self.sample_rate)
+        noise = (np.random.default_rng(0).standard_normal(self.sample_rate) * 2000).astype("<i2")
+        rec.AcceptWaveform(noise.tobytes())
+        rec.FinalResult()
+
     def open_stream(self, call_id: str, leg: str, sink: TranscriptSink, partials: bool = True) -> "LegStream":
         return LegStream(self, call_id, leg, sink, partials)
 
@@ -79,7 +88,9 @@ class LegStream:
         self.engine, self.call_id, self.leg, self.sink, self.partials = engine, call_id, leg, sink, partials
         self._rec = vosk.KaldiRecognizer(engine.model.vosk, engine.model.sample_rate)
         self._rec.SetWords(True)
-        self._rec.SetPartialWords(partials)
+        # no partial word times: with them Vosk keeps only confident words and partials come late and sparse
+        self._rec.SetPartialWords(False)
+        self._utterance_start = 0.0  # end of the previous final: where the current partial starts
         self._pending = bytearray()
         self._oldest_arrival: float | None = None
         self._task: asyncio.Task | None = None
@@ -161,8 +172,7 @@ class LegStream:
             if not raw or raw == self._last_partial_text:
                 return
             self._last_partial_text = raw
-            words = _words(result.get("partial_result", []))
-            segment = self._segment(raw, words, final=False)
+            segment = self._segment(raw, (), final=False)
             if arrived is not None:
                 self.stats.partial_latencies.append(time.monotonic() - arrived)
             await self.sink.on_partial(segment)
@@ -173,11 +183,12 @@ class LegStream:
             return  # silence or noise: Vosk closes an empty utterance, nobody needs to see it
         segment = self._segment(raw, _words(result.get("result", [])), final=True)
         self.finals.append(segment)
+        self._utterance_start = segment.end
         self.stats.final_count += 1
         await self.sink.on_final(segment)
 
     def _segment(self, raw: str, words: tuple[Word, ...], final: bool) -> Segment:
-        start = words[0].start if words else 0.0
+        start = words[0].start if words else self._utterance_start
         end = words[-1].end if words else self.stats.audio_seconds
         confidence = float(np.mean([w.conf for w in words])) if words else None
         return Segment(self.call_id, self.leg, clean_transcript(raw), raw, start, end, confidence, final, words)

@@ -114,8 +114,10 @@ def dir_checksum(path: Path) -> str:
 def describe(path: Path, source: str, name: str | None = None) -> ModelInfo:
     problem = check_model_dir(path)
     ok = problem is None
+    if name is None:  # a packaged model lives in <package>/model: name it after the package
+        name = path.parent.name.replace("_", "-") if path.name == "model" else path.name
     return ModelInfo(
-        name=name or path.name,
+        name=name,
         path=path,
         size_bytes=dir_size(path) if path.is_dir() else 0,
         source=source,

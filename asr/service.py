@@ -23,6 +23,7 @@ def start_engine(model: Path | str | None = None, settings: AsrSettings | None =
             chunk_seconds=settings.asr_chunk_ms / 1000,
             max_stream_seconds=settings.max_stream_seconds,
         )
+        _engine.warm_up()
     return _engine
 
 

@@ -53,6 +53,7 @@ def engine(model):
     from asr.service import set_engine
 
     engine = AsrEngine(model, workers=os.cpu_count() or 2, partial_interval=0.2)
+    engine.warm_up()
     set_engine(engine)
     yield engine
     set_engine(None)

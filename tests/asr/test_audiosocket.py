@@ -69,7 +69,8 @@ def test_audio_before_uuid_is_refused(server):
 
 
 def test_odd_audio_payload_is_refused(server):
-    replies = run(_talk(server.audiosocket_port, frame(KIND_UUID, uuid.uuid4().bytes), frame(KIND_AUDIO, b"\x00" * 321)))
+    call = frame(KIND_UUID, uuid.uuid4().bytes)
+    replies = run(_talk(server.audiosocket_port, call, frame(KIND_AUDIO, b"\x00" * 321)))
     assert _error_code(replies) == "odd_byte_count"
 
 
@@ -86,7 +87,7 @@ def test_vanishing_mid_utterance_keeps_the_words_and_spares_other_calls(server, 
     frames = wire_frames(data[:, 0], rate, 8000, "L16")
 
     async def scenario():
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.audiosocket_port)
+        _, writer = await asyncio.open_connection("127.0.0.1", server.audiosocket_port)
         writer.write(frame(KIND_UUID, uuid.UUID(call_id).bytes))
         for f in frames[: len(frames) * 3 // 4]:
             writer.write(frame(KIND_AUDIO, f))

