@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -18,6 +18,8 @@ from hotline.settings import get_settings
 from hotline.tickets.routes import router as tickets_router
 from hotline.tickets.sweep import run_sweeps
 from hotline.web.routes import install_pages
+from routing.acd.routes import router as acd_router
+from routing.acd.routes import run_ticker as run_acd_ticker
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +32,29 @@ DESCRIPTION = """12345 政务服务便民热线 — 工单、派单、签收、�
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = get_settings()
     bus = get_bus()
     await bus.start()
-    sweeper = asyncio.create_task(run_sweeps(settings.sweep_interval_seconds), name="sla-sweep")
+    tasks = [asyncio.create_task(job) for job in background_jobs()]
     try:
         yield
     finally:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await bus.stop()
+
+
+def background_jobs() -> list[Coroutine]:
+    """The clocks every worker runs; each is safe to run in several workers at once."""
+    return [run_sweeps(get_settings().sweep_interval_seconds), run_acd_ticker()]
 
 
 def create_app() -> FastAPI:
     app = FastAPI(title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for router in (auth_router, directory_router, tickets_router, callers_router, events_router):
+    for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
     install_pages(app)
 

@@ -6,7 +6,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -56,6 +56,19 @@ def dialect_insert(session: Session):
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def claim_row(session: Session, model: type, key: object, version: int) -> bool:
+    """Optimistic lock: bump `version` of the row with primary key `key` only if it still has `version`.
+
+    False means somebody else changed the row since it was read: the caller should give up or re-read.
+    """
+    table = model.__table__
+    (key_column,) = table.primary_key.columns
+    result = session.execute(
+        update(table).where(key_column == key, table.c.version == version).values(version=version + 1)
+    )
+    return result.rowcount == 1
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

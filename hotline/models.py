@@ -5,12 +5,15 @@ from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.directory.models import Department
 from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumberCounter
 from knowledge.models import Article, ArticleRating, ArticleVersion  # noqa: F401
+from routing.acd.models import AgentPresence, QueuedCall
 
 __all__ = [
+    "AgentPresence",
     "Attachment",
     "Call",
     "Caller",
     "Department",
+    "QueuedCall",
     "Ticket",
     "TicketEvent",
     "TicketNumberCounter",

@@ -201,5 +201,6 @@ def people(session: Session) -> People:
 
 @pytest.fixture
 def sqlite_people(sqlite_db: str) -> People:
-    with Session(engine_for(sqlite_db)) as session:
+    # Keep the loaded values after the session's commits and close: tests read them outside it.
+    with Session(engine_for(sqlite_db), expire_on_commit=False) as session:
         return People(session)

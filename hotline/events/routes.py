@@ -26,7 +26,7 @@ def _filter_for(role: str, department_id: int | None):
         return None
 
     def accept(event: Event) -> bool:
-        return event.payload.get("department_id") == department_id
+        return department_id in event.payload.get("department_ids", ())
 
     return accept
 

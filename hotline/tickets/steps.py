@@ -10,11 +10,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
-from hotline.db import utcnow
+from hotline.db import claim_row, utcnow
 from hotline.errors import Conflict, NotFound
 from hotline.events import Event, publish_after_commit
 from hotline.tickets.models import Ticket, TicketEvent
@@ -44,13 +43,7 @@ def check_state(ticket: Ticket, action: Action) -> None:
 
 def claim(session: Session, ticket: Ticket) -> None:
     """Optimistic lock: bump the version only if nobody else changed the ticket since we read it."""
-    table = Ticket.__table__
-    result = session.execute(
-        update(table)
-        .where(table.c.id == ticket.id, table.c.version == ticket.version)
-        .values(version=ticket.version + 1)
-    )
-    if result.rowcount != 1:
+    if not claim_row(session, Ticket, ticket.id, ticket.version):
         raise Conflict(f"工单 {ticket.number} 刚被他人处理，请刷新后重试", code="stale_ticket")
     # Keep the loaded object in step with the row without letting the ORM write the version again.
     session.expire(ticket, ["version"])
@@ -76,6 +69,7 @@ def record(
     """Apply `changes` to the ticket and append one history entry with what they were before and after."""
     changes = changes or {}
     from_state = ticket.state
+    from_department = ticket.department_id
     before = {field: _plain(getattr(ticket, field)) for field in changes}
     now = utcnow()
     for field, value in changes.items():
@@ -109,6 +103,8 @@ def record(
                 "from_state": from_state,
                 "state": ticket.state,
                 "department_id": ticket.department_id,
+                # Both ends of a (re)dispatch hear of it: the department that loses the ticket too.
+                "department_ids": sorted({d for d in (from_department, ticket.department_id) if d is not None}),
                 "actor": actor.name,
                 "actor_role": actor.role,
                 "at": now.isoformat(),

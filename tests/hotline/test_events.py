@@ -181,3 +181,25 @@ def test_two_app_workers_see_each_others_events_through_redis(db, people, tmp_pa
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=10)
+
+
+def test_a_department_hears_when_a_ticket_leaves_it(live_server, people, session):
+    """After 改派, the liaison of the department that returned the ticket is told too."""
+
+    async def scenario():
+        token = httpx.post(
+            f"{live_server.url}/api/auth/login",
+            json={"username": people.users["liaison"].username, "password": "secret-pass-1"},
+        ).json()["access_token"]
+        url = live_server.url.replace("http", "ws") + "/api/events/ws?token=" + token
+        draft = TicketDraft(RequestType.complaint, "路面塌陷", "A2区某路口路面塌陷")
+        async with websockets.connect(url) as feed:
+            await asyncio.sleep(0.2)
+            number = service.intake(session, people.agent, draft).number
+            service.dispatch(session, people.agent, number, people.housing.id)
+            service.return_ticket(session, people.liaison, number, "属于交通部门职责")
+            service.redispatch(session, people.supervisor, number, people.transport.id)
+            heard = [json.loads(await asyncio.wait_for(feed.recv(), 5))["type"] for _ in range(3)]
+        assert heard == ["ticket.dispatch", "ticket.return", "ticket.redispatch"]
+
+    asyncio.run(scenario())
