@@ -1,0 +1,190 @@
+"""An in-memory BM25F index over title, tags and body, with highlighted titles and snippets.
+
+Scores are precomputed per (article, term) into one sparse matrix, so a query is a sum of a few columns plus a
+top-k selection: well under a millisecond for 10,000 articles. Validity windows are kept beside the matrix and
+applied at query time, so an article whose `valid_to` passes disappears without a rebuild.
+"""
+
+import html
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+
+from knowledge.terms import document_terms, query_terms
+
+K1 = 1.2
+# Field weight and length normalisation: a word in the title says much more about the article than one in the body.
+FIELDS = {"title": (4.0, 0.5), "tags": (1.5, 0.3), "body": (1.0, 0.75)}
+# A title that holds most of the question's (idf-weighted) words is what a caller usually means: 出生医学证明信息查询
+# for 出生医学证明怎么查, rather than an article that repeats one of the words many times.
+TITLE_COVERAGE_BOOST = 1.0
+SNIPPET_CHARS = 120
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: int
+    title: str
+    body: str
+    tags: tuple[str, ...] = ()
+    department: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    score: float
+    title: str
+    title_html: str
+    snippet_html: str
+    department: str | None
+    tags: tuple[str, ...]
+    matched: tuple[str, ...] = field(default=())
+
+
+@lru_cache(maxsize=100_000)
+def _field_counts(text: str) -> Counter:
+    """Term counts of one field's text; cached by text so a rebuild only tokenises what changed."""
+    return Counter(document_terms(text))
+
+
+def _epoch(moment: datetime | None, default: float) -> float:
+    return moment.timestamp() if moment is not None else default
+
+
+class SearchIndex:
+    def __init__(self, docs: list[Doc]) -> None:
+        self.docs = docs
+        self.ids = np.array([d.id for d in docs], dtype=np.int64)
+        self.valid_from = np.array([_epoch(d.valid_from, -math.inf) for d in docs])
+        self.valid_to = np.array([_epoch(d.valid_to, math.inf) for d in docs])
+        self.vocabulary: dict[str, int] = {}
+        self.idf = np.zeros(0)
+        self.weights, self.in_title = self._weights(docs)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def _weights(self, docs: list[Doc]) -> tuple[sparse.csc_matrix, sparse.csc_matrix]:
+        """BM25F weights per (article, term), and which terms each title holds."""
+        counts = {
+            name: [_field_counts(" ".join(d.tags) if name == "tags" else getattr(d, name)) for d in docs]
+            for name in FIELDS
+        }
+        averages = {
+            name: max(1.0, sum(c.total() for c in per_doc) / max(1, len(docs))) for name, per_doc in counts.items()
+        }
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        title_rows: list[int] = []
+        title_cols: list[int] = []
+        document_frequency: Counter = Counter()
+        for row in range(len(docs)):
+            combined: dict[str, float] = {}
+            for name, (weight, b) in FIELDS.items():
+                field_counts = counts[name][row]
+                norm = weight / (1 - b + b * field_counts.total() / averages[name])
+                for term, tf in field_counts.items():
+                    combined[term] = combined.get(term, 0.0) + tf * norm
+            for term, tf in combined.items():
+                col = self.vocabulary.setdefault(term, len(self.vocabulary))
+                rows.append(row)
+                cols.append(col)
+                values.append(tf / (K1 + tf) * (K1 + 1))
+                document_frequency[col] += 1
+            for term in counts["title"][row]:
+                title_rows.append(row)
+                title_cols.append(self.vocabulary[term])
+        n = len(docs)
+        idf = np.zeros(len(self.vocabulary))
+        for col, df in document_frequency.items():
+            idf[col] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        self.idf = idf
+        data = np.asarray(values) * idf[np.asarray(cols, dtype=np.int64)] if values else np.zeros(0)
+        shape = (n, len(self.vocabulary))
+        weights = sparse.csc_matrix((data, (rows, cols)), shape=shape, dtype=np.float32)
+        ones = np.ones(len(title_rows))
+        in_title = sparse.csc_matrix((ones, (title_rows, title_cols)), shape=shape, dtype=np.float32)
+        return weights, in_title
+
+    def search(self, query: str, limit: int = 10, now: datetime | None = None) -> list[Hit]:
+        return self.search_terms(query_terms(query), limit, now)
+
+    def search_terms(self, terms: list[str], limit: int = 10, now: datetime | None = None) -> list[Hit]:
+        cols = [self.vocabulary[t] for t in terms if t in self.vocabulary]
+        if not cols or not len(self.docs):
+            return []
+        scores = np.asarray(self.weights[:, cols].sum(axis=1)).ravel()
+        idf = self.idf[cols]
+        coverage = np.asarray(self.in_title[:, cols] @ idf).ravel() / max(float(idf.sum()), 1e-9)
+        scores *= 1 + TITLE_COVERAGE_BOOST * coverage
+        if now is not None:
+            moment = now.timestamp()
+            scores[(self.valid_from > moment) | (self.valid_to <= moment)] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
+        # Ties (the guides repeat some titles for each city) fall back to the lower id, so results are stable.
+        order = sorted(candidates, key=lambda row: (-scores[row], self.ids[row]))
+        pattern = _pattern([t for t in terms if t in self.vocabulary])
+        return [self._hit(row, float(scores[row]), pattern) for row in order]
+
+    def _hit(self, row: int, score: float, pattern: re.Pattern | None) -> Hit:
+        doc = self.docs[row]
+        matched = sorted({m.group().lower() for m in pattern.finditer(doc.title + "\n" + doc.body)}) if pattern else []
+        return Hit(
+            id=doc.id,
+            score=round(score, 4),
+            title=doc.title,
+            title_html=highlight(doc.title, pattern),
+            snippet_html=highlight(*snippet(doc.body, pattern)),
+            department=doc.department,
+            tags=doc.tags,
+            matched=tuple(matched),
+        )
+
+
+def _pattern(terms: list[str]) -> re.Pattern | None:
+    """One alternation of the query's words, longest first so 残疾人 wins over 残疾."""
+    words = sorted({t for t in terms if t}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+
+
+def highlight(text: str, pattern: re.Pattern | None) -> str:
+    """The text HTML-escaped, with <mark> around the query's words."""
+    if pattern is None:
+        return html.escape(text)
+    out: list[str] = []
+    position = 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[position : match.start()]))
+        out.append(f"<mark>{html.escape(match.group())}</mark>")
+        position = match.end()
+    out.append(html.escape(text[position:]))
+    return "".join(out)
+
+
+def snippet(body: str, pattern: re.Pattern | None, size: int = SNIPPET_CHARS) -> tuple[str, re.Pattern | None]:
+    """The window of the body holding the most distinct query words (with … where it was cut)."""
+    flat = " ".join(body.split())
+    best_start, best_count = 0, 0
+    if pattern is not None:
+        matches = list(pattern.finditer(flat))
+        for match in matches:
+            start = max(0, match.start() - 10)
+            words = {m.group().lower() for m in matches if start <= m.start() and m.end() <= start + size}
+            if len(words) > best_count:
+                best_start, best_count = start, len(words)
+    text = flat[best_start : best_start + size]
+    prefix = "…" if best_start > 0 else ""
+    suffix = "…" if best_start + size < len(flat) else ""
+    return prefix + text + suffix, pattern

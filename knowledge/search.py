@@ -1,0 +1,105 @@
+"""The search index of this process: built from the published articles, rebuilt when an article changes.
+
+Freshness across processes: at most once a second a query reads the article count and the sum of versions (every
+change bumps a version), and rebuilds when they moved. A change made in this process marks the index stale at
+once. Rebuilds re-tokenise only texts not seen before (see `index._field_counts`), so they stay cheap.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from hotline.db import utcnow
+from knowledge.index import Doc, Hit, SearchIndex
+from knowledge.models import Article, ArticleStatus
+
+CHECK_SECONDS = 1.0
+TRANSCRIPT_WINDOW_SECONDS = 30.0
+MAX_QUERY_CHARS = 300
+
+
+@dataclass
+class _Cached:
+    index: SearchIndex
+    stamp: tuple[int, int]
+    checked: float
+
+
+_lock = threading.Lock()
+_cache: dict[str, _Cached] = {}
+
+
+def mark_changed() -> None:
+    """Articles changed in this process: the next query checks the database at once."""
+    with _lock:
+        for cached in _cache.values():
+            cached.checked = -1.0
+
+
+def _stamp(session: Session) -> tuple[int, int]:
+    count, versions = session.exec(select(func.count(Article.id), func.coalesce(func.sum(Article.version), 0))).one()
+    return int(count), int(versions)
+
+
+def docs_of(articles: list[Article]) -> list[Doc]:
+    return [
+        Doc(
+            id=a.id or 0,
+            title=a.title,
+            body=a.body,
+            tags=tuple(a.tags or ()),
+            department=a.department,
+            valid_from=a.valid_from,
+            valid_to=a.valid_to,
+        )
+        for a in articles
+    ]
+
+
+def build_index(session: Session) -> SearchIndex:
+    """All published articles; their validity windows are applied per query."""
+    query = select(Article).where(Article.status == ArticleStatus.published).order_by(Article.id)
+    return SearchIndex(docs_of(list(session.exec(query))))
+
+
+def current_index(session: Session) -> SearchIndex:
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and now - cached.checked < CHECK_SECONDS:
+            return cached.index
+        stamp = _stamp(session)
+        if cached is None or stamp != cached.stamp:
+            # Built under the lock: concurrent first queries wait for one build instead of all building.
+            cached = _Cached(build_index(session), stamp, now)
+            _cache[key] = cached
+        cached.checked = now
+        return cached.index
+
+
+def search(session: Session, query: str, limit: int = 10) -> list[Hit]:
+    return current_index(session).search(query[:MAX_QUERY_CHARS], limit, now=utcnow())
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    end: float
+
+
+def recent_speech(segments: list[Segment], window: float = TRANSCRIPT_WINDOW_SECONDS) -> str:
+    """The words spoken in the last `window` seconds before the latest segment ended."""
+    if not segments:
+        return ""
+    latest = max(s.end for s in segments)
+    recent = sorted((s for s in segments if s.end >= latest - window), key=lambda s: s.end)
+    return "".join(s.text for s in recent)[-MAX_QUERY_CHARS:]
+
+
+def suggest(session: Session, segments: list[Segment], limit: int = 5) -> tuple[str, list[Hit]]:
+    text = recent_speech(segments)
+    return text, (current_index(session).search(text, limit, now=utcnow()) if text.strip() else [])
