@@ -7,6 +7,10 @@
 `publish` is synchronous and thread-safe (service functions run in worker threads); subscribing is for
 async code (WebSockets, server-sent events). Each subscriber has a bounded queue: a subscriber that falls
 too far behind is marked overflowed and dropped, so one slow page never slows the others.
+
+Every published event gets a sequence number (`seq`), increasing in the order subscribers hear the events:
+a process counter in-process, a Redis counter incremented in the same script that publishes (so every
+worker hears the events in `seq` order). Consoles resume from their last `seq` on any worker.
 """
 
 import asyncio
@@ -14,9 +18,10 @@ import contextlib
 import json
 import logging
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import event as sa_event
@@ -24,6 +29,7 @@ from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 CHANNEL = "hotline:events"
+SEQ_KEY = "hotline:events:seq"
 ORIGIN = f"{os.uname().nodename}:{os.getpid()}"
 
 
@@ -34,6 +40,7 @@ class Event:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     origin: str = ORIGIN
+    seq: int | None = None  # given by the bus on publish
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, default=str)
@@ -41,7 +48,7 @@ class Event:
     @classmethod
     def from_json(cls, raw: str | bytes) -> "Event":
         data = json.loads(raw)
-        return cls(**{k: data[k] for k in ("type", "payload", "id", "at", "origin")})
+        return cls(**{k: data[k] for k in ("type", "payload", "id", "at", "origin")}, seq=data.get("seq"))
 
 
 class SubscriptionOverflow(Exception):
@@ -92,9 +99,18 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subscribers: set[Subscription] = set()
+        self._seq_lock = threading.Lock()
+        self._seq = 0
 
     def publish(self, event: Event) -> None:
-        self._fan_out(event)
+        # Numbering and fan-out under one lock: subscribers hear the events in seq order.
+        with self._seq_lock:
+            self._seq += 1
+            self._fan_out(replace(event, seq=self._seq))
+
+    def current_seq(self) -> int:
+        """The seq of the last event published (what a resuming console compares its own with)."""
+        return self._seq
 
     def _fan_out(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
@@ -116,6 +132,15 @@ class InProcessBus(EventBus):
     pass
 
 
+# INCR and PUBLISH in one script: Redis runs scripts one at a time, so the channel carries the events in seq
+# order even when several workers publish at once. The seq goes in as the JSON object's last member.
+_PUBLISH_WITH_SEQ = """
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2], string.sub(ARGV[1], 1, -2) .. ',"seq":' .. seq .. '}')
+return seq
+"""
+
+
 class RedisBus(EventBus):
     def __init__(self, url: str) -> None:
         super().__init__()
@@ -125,9 +150,15 @@ class RedisBus(EventBus):
         self._client = redis.Redis.from_url(url)
         self._listener: asyncio.Task | None = None
         self._ready = asyncio.Event()
+        self._publish_script = self._client.register_script(_PUBLISH_WITH_SEQ)
 
     def publish(self, event: Event) -> None:
-        self._client.publish(CHANNEL, event.to_json())
+        body = asdict(event)
+        body.pop("seq")
+        self._publish_script(keys=[SEQ_KEY, CHANNEL], args=[json.dumps(body, ensure_ascii=False, default=str)])
+
+    def current_seq(self) -> int:
+        return int(self._client.get(SEQ_KEY) or 0)
 
     async def start(self) -> None:
         if self._listener is None:
