@@ -27,6 +27,7 @@ CENTRE_USERS: tuple[DemoUser, ...] = (
     DemoUser("agent3", "赵敏", Role.agent),
     DemoUser("supervisor1", "刘洋", Role.supervisor),
     DemoUser("manager1", "陈静", Role.manager),
+    DemoUser("editor1", "孙晓梅", Role.editor),
     DemoUser("admin", "系统管理员", Role.admin),
 )
 
@@ -53,7 +54,10 @@ def liaison_username(department_code: str) -> str:
 
 def demo_users() -> list[DemoUser]:
     liaisons = [DemoUser(liaison_username(code), name, Role.liaison, code) for code, name in LIAISON_DEPARTMENTS]
-    return [*CENTRE_USERS, *liaisons]
+    # A role added to the product later still gets a demo account, so the demo shows every role.
+    covered = {user.role for user in (*CENTRE_USERS, *liaisons)}
+    others = [DemoUser(f"{role.value}1", ROLE_NAMES[role], role) for role in Role if role not in covered]
+    return [*CENTRE_USERS, *others, *liaisons]
 
 
 @dataclass(frozen=True)

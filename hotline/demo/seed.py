@@ -9,6 +9,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
@@ -146,15 +147,21 @@ def _district_governments(cast: Cast) -> dict[str, str]:
     }
 
 
-def draft_for(message: Message, topics: dict[str, str], cast: Cast, channel: Channel) -> tuple[TicketDraft, str]:
+@dataclass(frozen=True)
+class Places:
+    streets: dict[str, str]
+    district_governments: dict[str, str]
+
+
+def draft_for(message: Message, topics: dict[str, str], places: Places) -> tuple[TicketDraft, str]:
     """The intake form an agent would fill in for this message, and the unit the rules send it to."""
     district = district_of(message.title + message.body)
-    department = department_for(message.title, message.body, district, _streets(cast), _district_governments(cast))
+    department = department_for(message.title, message.body, district, places.streets, places.district_governments)
     draft = TicketDraft(
         request_type=request_type_of(message.title, message.body),
         summary=message.title,
         description=message.body,
-        channel=channel,
+        channel=Channel.web,  # the data are messages left on the city's web portal (网络问政)
         caller_phone=fake_phone(message.user),
         topic=topic_of(message, topics),
         district=district,
@@ -193,11 +200,13 @@ def plan(messages: list[Message], topics: dict[str, str], cast: Cast, ticket_cou
     """Choose the messages, give each a fate, and plan its steps. Deterministic for the old tickets."""
     rng = random.Random(RANDOM_SEED)
     messages = [m for m in messages if m.time >= OLDEST and about_this_city(m)]
-    drafts = {m: draft_for(m, topics, cast, Channel.web) for m in messages}
+    places = Places(_streets(cast), _district_governments(cast))
+    drafts = {m: draft_for(m, topics, places) for m in messages}
     stories: list[Story] = []
 
     def new_story(message: Message, fate: Fate, channel: Channel = Channel.web) -> Story:
-        draft, department = drafts[message] if channel == Channel.web else draft_for(message, topics, cast, channel)
+        draft, department = drafts[message]
+        draft = replace(draft, channel=channel)
         agent = cast.agents[len(stories) % len(cast.agents)]
         story = Story(len(stories), message, draft, department, fate, agent)
         stories.append(story)
