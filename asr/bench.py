@@ -173,7 +173,9 @@ async def capacity(engine: AsrEngine, corpus: Corpus, max_streams: int, log=prin
     return good, trials
 
 
-async def bench(model: LoadedModel, wav_dir: Path, max_streams: int, seconds: float, workers: int, log=print) -> dict:
+async def bench(
+    model: LoadedModel, wav_dir: Path, max_streams: int, seconds: float, workers: int, log=print, repeats: int = 2
+) -> dict:
     corpus = load_corpus(wav_dir, seconds)
     log(f"audio: {corpus.seconds:.1f} s from {wav_dir}, model {model.info.name}, {workers} decoding threads")
     codec = codec_cost(corpus)
@@ -185,8 +187,13 @@ async def bench(model: LoadedModel, wav_dir: Path, max_streams: int, seconds: fl
         single = await run_pipeline(engine, corpus, 1, realtime=False)
         rtf = 1 / single.throughput
         log(f"real-time factor (one leg, as fast as possible): {rtf:.3f}")
-        raw = raw_vosk_throughput(model, corpus, workers)
-        piped = await run_pipeline(engine, corpus, workers, realtime=False)
+        # raw and pipeline alternate and the best of each counts: on a shared machine the load changes
+        # between runs, and the best run is the one least disturbed by others
+        raw, piped = 0.0, None
+        for _ in range(repeats):
+            raw = max(raw, raw_vosk_throughput(model, corpus, workers))
+            run = await run_pipeline(engine, corpus, workers, realtime=False)
+            piped = run if piped is None or run.throughput > piped.throughput else piped
         ratio = piped.throughput / raw
         log(f"throughput with {workers} legs: pipeline {piped.throughput:.2f} vs raw Vosk {raw:.2f} "
             f"audio s per s → ratio {ratio:.3f}")

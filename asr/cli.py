@@ -149,13 +149,14 @@ def bench_cmd(
     streams: int = typer.Option(8, help="most concurrent legs to try"),
     seconds: float = typer.Option(20.0, help="audio per leg"),
     workers: int = typer.Option(0, help="decoding threads (0: one per core)"),
+    repeats: int = typer.Option(2, help="alternating raw/pipeline runs; the best of each counts"),
 ) -> None:
     """Real-time factor, real-time stream capacity (partial p95 ≤ 500 ms), pipeline/raw Vosk throughput."""
     from asr.bench import bench, last_line
 
     loaded = _load(model)
     result = asyncio.run(bench(loaded, wav_dir, streams, seconds, workers or get_asr_settings().workers(),
-                               log=console.print))
+                               log=console.print, repeats=repeats))
     print(last_line(result))
 
 

@@ -65,7 +65,7 @@ def test_simulate_over_both_adapters(server, speech_dir):
 
 def test_bench_prints_its_numbers_as_one_json_line(model, speech_dir):
     result = runner.invoke(app, ["asr", "bench", "--model", str(model.info.path), "--wav-dir", str(speech_dir),
-                                 "--streams", "1", "--seconds", "2", "--workers", "1"])
+                                 "--streams", "1", "--seconds", "2", "--workers", "1", "--repeats", "1"])
     assert result.exit_code == 0, result.output
     out = _last_json(result.output)
     assert out["rtf"] > 0 and out["raw_vosk_throughput"] > 0 and out["throughput_ratio"] > 0
