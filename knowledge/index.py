@@ -123,9 +123,9 @@ class SearchIndex:
         cols = [self.vocabulary[t] for t in terms if t in self.vocabulary]
         if not cols or not len(self.docs):
             return []
-        scores = np.asarray(self.weights[:, cols].sum(axis=1)).ravel()
+        scores = _column_sum(self.weights, cols, np.ones(len(cols)))
         idf = self.idf[cols]
-        coverage = np.asarray(self.in_title[:, cols] @ idf).ravel() / max(float(idf.sum()), 1e-9)
+        coverage = _column_sum(self.in_title, cols, idf) / max(float(idf.sum()), 1e-9)
         scores *= 1 + TITLE_COVERAGE_BOOST * coverage
         if now is not None:
             moment = now.timestamp()
@@ -177,14 +177,31 @@ def snippet(body: str, pattern: re.Pattern | None, size: int = SNIPPET_CHARS) ->
     """The window of the body holding the most distinct query words (with … where it was cut)."""
     flat = " ".join(body.split())
     best_start, best_count = 0, 0
-    if pattern is not None:
-        matches = list(pattern.finditer(flat))
-        for match in matches:
-            start = max(0, match.start() - 10)
-            words = {m.group().lower() for m in matches if start <= m.start() and m.end() <= start + size}
-            if len(words) > best_count:
-                best_start, best_count = start, len(words)
+    matches = [(m.start(), m.end(), m.group().lower()) for m in pattern.finditer(flat)] if pattern else []
+    # Sliding window over the matches (in order of position): each match may open a window 10 characters before it.
+    inside: Counter = Counter()
+    last = 0
+    for first, (start, _, _) in enumerate(matches):
+        window_start = max(0, start - 10)
+        while last < len(matches) and matches[last][1] <= window_start + size:
+            inside[matches[last][2]] += 1
+            last += 1
+        if len(inside) > best_count:
+            best_start, best_count = window_start, len(inside)
+        word = matches[first][2]
+        inside[word] -= 1
+        if not inside[word]:
+            del inside[word]
     text = flat[best_start : best_start + size]
     prefix = "…" if best_start > 0 else ""
     suffix = "…" if best_start + size < len(flat) else ""
     return prefix + text + suffix, pattern
+
+
+def _column_sum(matrix: sparse.csc_matrix, cols: list[int], weights: np.ndarray) -> np.ndarray:
+    """Σ weight·column over a few columns, straight from the CSC arrays (cheaper than slicing the matrix)."""
+    out = np.zeros(matrix.shape[0], dtype=np.float64)
+    for col, weight in zip(cols, weights, strict=True):
+        start, end = matrix.indptr[col], matrix.indptr[col + 1]
+        out[matrix.indices[start:end]] += matrix.data[start:end] * weight
+    return out

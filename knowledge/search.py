@@ -1,7 +1,7 @@
 """The search index of this process: built from the published articles, rebuilt when an article changes.
 
-Freshness across processes: at most once a second a query reads the article count and the sum of versions (every
-change bumps a version), and rebuilds when they moved. A change made in this process marks the index stale at
+Freshness across processes: at most once a second a query reads the article count, the sum of versions, the
+highest id and the latest update, and rebuilds when any moved. A change made in this process drops the index at
 once. Rebuilds re-tokenise only texts not seen before (see `index._field_counts`), so they stay cheap.
 """
 
@@ -24,7 +24,7 @@ MAX_QUERY_CHARS = 300
 @dataclass
 class _Cached:
     index: SearchIndex
-    stamp: tuple[int, int]
+    stamp: tuple
     checked: float
 
 
@@ -33,15 +33,20 @@ _cache: dict[str, _Cached] = {}
 
 
 def mark_changed() -> None:
-    """Articles changed in this process: the next query checks the database at once."""
+    """Articles changed in this process: the next query rebuilds (cheap: unchanged texts keep their terms)."""
     with _lock:
-        for cached in _cache.values():
-            cached.checked = -1.0
+        _cache.clear()
 
 
-def _stamp(session: Session) -> tuple[int, int]:
-    count, versions = session.exec(select(func.count(Article.id), func.coalesce(func.sum(Article.version), 0))).one()
-    return int(count), int(versions)
+def _stamp(session: Session) -> tuple:
+    """Moves whenever an article is added, changed (every change bumps its version and updated_at) or removed."""
+    query = select(
+        func.count(Article.id),
+        func.coalesce(func.sum(Article.version), 0),
+        func.max(Article.id),
+        func.max(Article.updated_at),
+    )
+    return tuple(session.exec(query).one())
 
 
 def docs_of(articles: list[Article]) -> list[Doc]:
