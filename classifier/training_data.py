@@ -1,0 +1,113 @@
+"""Assembling each head's training rows from the CSV files: gold topics, silver labels, weak labels."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from classifier.cues import request_type_by_rules
+from classifier.dataset import Message, read_labelled, read_rows
+from classifier.department_cues import department_from_reply, weak_department
+
+# Silver labels were judged by reading the message: worth several weak labels each.
+SILVER_WEIGHT = 4.0
+WEAK_WEIGHT = 1.0
+# Units mined from an official reply are better than cue words but still weak.
+REPLY_WEIGHT = 1.5
+CORRECTION_WEIGHT = 4.0
+
+
+@dataclass
+class HeadRows:
+    messages: list[Message] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    # Which rows carry silver labels (for cross-validated accuracy on them).
+    silver: list[bool] = field(default_factory=list)
+
+    def add(self, message: Message, label: str, weight: float, silver: bool = False) -> None:
+        self.messages.append(message)
+        self.labels.append(label)
+        self.weights.append(weight)
+        self.silver.append(silver)
+
+
+@dataclass
+class TrainingSet:
+    topic: HeadRows
+    request_type: HeadRows
+    department: HeadRows
+    sources: list[Path]
+
+
+def read_silver(path: Path) -> dict[str, tuple[str, str]]:
+    if not path.is_file():
+        return {}
+    return {row["id"]: (row["request_type"], row["department"]) for row in read_rows(path)}
+
+
+def read_replied(path: Path) -> list[tuple[Message, str]]:
+    if not path.is_file():
+        return []
+    rows = []
+    for row in read_rows(path):
+        unit = department_from_reply(row.get("reply") or "")
+        if unit:
+            rows.append((Message(row["id"], row.get("title") or "", row.get("body") or ""), unit))
+    return rows
+
+
+def read_unlabelled(path: Path) -> list[Message]:
+    if not path.is_file():
+        return []
+    return [Message(r["id"], r.get("title") or "", r.get("body") or "") for r in read_rows(path)]
+
+
+def build_training_set(
+    labelled_csv: Path,
+    extra_dir: Path | None,
+    corrections: list[tuple[Message, str, str, str]] | None = None,
+) -> TrainingSet:
+    """Rows for all heads. `extra_dir` holds annotations_dev.csv, replied.csv and unlabelled.csv if present.
+
+    corrections: (message, topic, request type, department) exported from closed tickets.
+    """
+    labelled = read_labelled(labelled_csv)
+    sources = [labelled_csv]
+    silver: dict[str, tuple[str, str]] = {}
+    replied: list[tuple[Message, str]] = []
+    unlabelled: list[Message] = []
+    if extra_dir is not None:
+        for name in ("annotations_dev.csv", "replied.csv", "unlabelled.csv"):
+            if (extra_dir / name).is_file():
+                sources.append(extra_dir / name)
+        silver = read_silver(extra_dir / "annotations_dev.csv")
+        replied = read_replied(extra_dir / "replied.csv")
+        unlabelled = read_unlabelled(extra_dir / "unlabelled.csv")
+
+    topic, request_type, department = HeadRows(), HeadRows(), HeadRows()
+    for message in labelled:
+        topic.add(message, message.label, WEAK_WEIGHT)
+        if message.id in silver:
+            kind, unit = silver[message.id]
+            request_type.add(message, kind, SILVER_WEIGHT, silver=True)
+            department.add(message, unit, SILVER_WEIGHT, silver=True)
+            continue
+        unit = weak_department(message.title, message.body, message.label)
+        if unit:
+            department.add(message, unit, WEAK_WEIGHT)
+    for message, unit in replied:
+        department.add(message, unit, REPLY_WEIGHT)
+    # Request type: only title cues are trusted as weak labels; untouched messages stay unlabelled.
+    for message in [*labelled, *unlabelled, *(m for m, _ in replied)]:
+        if message.id in silver:
+            continue
+        cue = request_type_by_rules(message.title, "")
+        if cue:
+            request_type.add(message, cue.label, WEAK_WEIGHT)
+    for message, topic_label, kind, unit in corrections or []:
+        if topic_label:
+            topic.add(message, topic_label, CORRECTION_WEIGHT)
+        if kind:
+            request_type.add(message, kind, CORRECTION_WEIGHT)
+        if unit:
+            department.add(message, unit, CORRECTION_WEIGHT)
+    return TrainingSet(topic, request_type, department, sources)
