@@ -1,6 +1,7 @@
 """`hotline demo seed` against the real messages, on SQLite and PostgreSQL, and once through the real command."""
 
 import csv
+import hashlib
 import os
 import re
 import subprocess
@@ -21,14 +22,15 @@ from hotline.auth.service import authenticate
 from hotline.callers.models import Caller
 from hotline.db import engine_for
 from hotline.demo.catalogue import load_catalogue
-from hotline.demo.messages import read_messages, read_topics
+from hotline.demo.messages import fake_phone, read_messages, read_topics
 from hotline.demo.people import DEMO_PASSWORD, demo_users
+from hotline.demo.rules import department_for, district_of, request_type_of
 from hotline.demo.seed import plan, seed
 from hotline.demo.stories import Cast
 from hotline.directory.models import Department
 from hotline.settings import get_settings
 from hotline.tickets.models import Ticket, TicketEvent
-from hotline.tickets.states import OPEN_STATES, TicketState
+from hotline.tickets.states import OPEN_STATES, RequestType, TicketState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TICKETS = 60
@@ -191,18 +193,25 @@ def _offline_cast() -> Cast:
     )
 
 
-def test_plan_is_deterministic() -> None:
+def outline_digest() -> str:
+    """A fingerprint of the plan for 300 tickets at a fixed 'now': which messages, what becomes of them, when."""
     data_dir = _data_dir()
-    messages, topics = read_messages(data_dir), read_topics(data_dir)
     now = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+    stories = plan(read_messages(data_dir), read_topics(data_dir), _offline_cast(), 300, now)
+    assert len(stories) == 300
+    outline = [(s.message.id, s.fate, s.department, [m.isoformat() for m, _ in s.steps]) for s in stories]
+    return hashlib.sha256(repr(outline).encode()).hexdigest()
 
-    def outline() -> list[tuple]:
-        stories = plan(messages, topics, _offline_cast(), 300, now)
-        return [(s.message.id, s.fate, s.department, [moment for moment, _ in s.steps]) for s in stories]
 
-    first = outline()
-    assert len(first) == 300
-    assert first == outline()
+def test_plan_is_deterministic_across_processes() -> None:
+    """Another interpreter with another string-hash seed plans exactly the same demo."""
+    here = outline_digest()
+    folder = str(Path(__file__).parent)
+    code = f"import sys; sys.path.insert(0, {folder!r}); import test_seed; print(test_seed.outline_digest())"
+    env = {**os.environ, "PYTHONHASHSEED": "4321"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == here
 
 
 def test_command_prints_the_password_table(tmp_path: Path) -> None:
@@ -225,3 +234,30 @@ def test_command_prints_the_password_table(tmp_path: Path) -> None:
         assert session.exec(select(func.count()).select_from(Ticket)).one() == 40
         for username, _, password, _ in rows[:2]:
             assert authenticate(session, username, password).username == username
+
+
+def _row(data_dir: Path, name: str, message_id: str) -> dict[str, str]:
+    with (data_dir / "messages" / name).open(encoding="utf-8", newline="") as fh:
+        return next(row for row in csv.DictReader(fh) if row["id"] == message_id)
+
+
+def test_rules_on_real_messages() -> None:
+    data_dir = _data_dir()
+    streets = {"桂花坪街道": "A2-GHP"}
+    governments = {"A2区": "A2-GOV", "A6区": "A6-GOV"}
+    housing = _row(data_dir, "replied.csv", "2549")  # 物业 of a compound in A2区
+    assert district_of(housing["title"] + housing["body"]) == "A2区"
+    assert department_for(housing["title"], housing["body"], "A2区", streets, governments) == "CITY-ZJ"
+    naming = _row(data_dir, "unlabelled.csv", "188007")  # 咨询 about road names in A6区
+    assert request_type_of(naming["title"], naming["body"]) == RequestType.consult
+    # No subject in the title: the street office named in the text, else the district government.
+    assert department_for("门口的问题", "A2区桂花坪街道某处", "A2区", streets, governments) == "A2-GHP"
+    assert department_for("门口的问题", "A6区某处", "A6区", streets, governments) == "A6-GOV"
+
+
+def test_fake_phones_are_stable_well_formed_and_distinct() -> None:
+    users = {m.user for m in read_messages(_data_dir())}
+    phones = {user: fake_phone(user) for user in users}
+    assert all(re.fullmatch(r"1[3-9]\d{9}", phone) for phone in phones.values())
+    assert len(set(phones.values())) == len(users)
+    assert all(fake_phone(user) == phone for user, phone in phones.items())
