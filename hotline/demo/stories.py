@@ -300,18 +300,26 @@ TODAY_FATES: tuple[str, ...] = (
 )
 
 
-def near_due_dispatch(now: datetime, request_type: str, clock: str) -> datetime:
-    """A dispatch moment whose `clock` ("sign_due_at" or "reply_due_at") is near due now, by the sweep's own rule.
+def near_due_dispatch(now: datetime, request_type: str, clock: str, hours_left: float) -> datetime:
+    """A dispatch moment whose `clock` ("sign_due_at" or "reply_due_at") has `hours_left` working hours left now.
 
-    Searched backwards in ten-minute steps; on a weekend the answer is on the last working day.
+    The deadline moves with the dispatch moment, so a bisection finds it (on a weekend it is the last working
+    day). Checked against the sweep's own near-due rule; if the calendar allows no such moment, any recent one.
     """
-    moment = now - 10 * MINUTE
-    for _ in range(6 * 24 * 40):
+    calendar = get_calendar()
+
+    def left(moment: datetime) -> float:
         due = getattr(dispatch_deadlines(moment, request_type, False), clock)
-        if due > now and is_near_due(now, due, False, started_at=moment):
-            return moment
-        moment -= 10 * MINUTE
-    return now - 6 * HOUR  # no such moment within 40 days (a calendar without working days): any recent one
+        return calendar.working_hours_between(now, due)
+
+    early, late = now - timedelta(days=60), now - MINUTE
+    for _ in range(40):
+        middle = early + (late - early) / 2
+        early, late = (middle, late) if left(middle) < hours_left else (early, middle)
+    due = getattr(dispatch_deadlines(late, request_type, False), clock)
+    if due > now and is_near_due(now, due, False, started_at=late):
+        return late
+    return now - 6 * HOUR
 
 
 def plan_today(story: Story, cast: Cast, rng: random.Random, now: datetime, kind: str) -> None:
@@ -319,7 +327,7 @@ def plan_today(story: Story, cast: Cast, rng: random.Random, now: datetime, kind
     if kind == "received":
         intake(story, now - 20 * MINUTE)
     elif kind == "dispatched_near_due":
-        dispatched = near_due_dispatch(now, story.draft.request_type, "sign_due_at")
+        dispatched = near_due_dispatch(now, story.draft.request_type, "sign_due_at", 0.2)
         dispatch(story, cast, intake(story, dispatched - 15 * MINUTE) + 15 * MINUTE, code)
     elif kind == "dispatched_overdue":
         dispatch(story, cast, intake(story, now - 96 * HOUR) + 40 * MINUTE, code)
@@ -327,7 +335,7 @@ def plan_today(story: Story, cast: Cast, rng: random.Random, now: datetime, kind
         dispatched = dispatch(story, cast, intake(story, now - 3 * HOUR) + 10 * MINUTE, code)
         sign(story, cast, dispatched + 50 * MINUTE, code)
     elif kind == "in_progress_near_due":
-        dispatched = near_due_dispatch(now, story.draft.request_type, "reply_due_at")
+        dispatched = near_due_dispatch(now, story.draft.request_type, "reply_due_at", 1.5)
         intake(story, dispatched - 15 * MINUTE)
         dispatch(story, cast, dispatched, code)
         sign(story, cast, dispatched + (now - dispatched) / 4, code)
