@@ -20,6 +20,9 @@ from hotline.tickets.sweep import run_sweeps
 from hotline.web.routes import install_pages
 from routing.acd.routes import router as acd_router
 from routing.acd.routes import run_ticker as run_acd_ticker
+from routing.linkage.outbox import run_outbox
+from routing.linkage.routes import router as linkage_router
+from routing.linkage.settings import get_linkage_settings
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def background_jobs() -> list[Coroutine]:
     """The clocks every worker runs; each is safe to run in several workers at once."""
-    return [run_sweeps(get_settings().sweep_interval_seconds), run_acd_ticker()]
+    jobs = [run_sweeps(get_settings().sweep_interval_seconds), run_acd_ticker()]
+    linkage = get_linkage_settings()
+    if linkage.linkage_worker:  # the linkage outbox: claims are safe with several workers
+        jobs.append(run_outbox(linkage.linkage_poll_seconds))
+    return jobs
 
 
 def create_app() -> FastAPI:
@@ -56,6 +63,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
+    app.include_router(linkage_router)  # 联动: transfers, partners' signed callbacks, dead letters
     install_pages(app)
 
     @app.get("/api/health", tags=["运维 ops"], summary="健康检查")

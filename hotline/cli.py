@@ -112,6 +112,8 @@ def _mount_plugins() -> None:
         ("asr.cli", "asr_app", "asr"),
         ("asr.cli", "models_app", "models"),
         ("asr.cli", "call_app", "call"),
+        ("routing.linkage.cli", "sim_app", "partner-sim"),
+        ("routing.linkage.cli", "linkage_app", "linkage"),
     ):
         try:
             sub = getattr(importlib.import_module(module), attr)

@@ -6,6 +6,7 @@ from hotline.directory.models import Department
 from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumberCounter
 from knowledge.models import Article, ArticleRating, ArticleVersion  # noqa: F401
 from routing.acd.models import AgentPresence, QueuedCall
+from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage, SeenNonce  # noqa: F401
 
 __all__ = [
     "AgentPresence",

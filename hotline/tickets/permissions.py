@@ -28,6 +28,10 @@ PERMITTED: dict[Action, frozenset[Role]] = {
     Action.send_back_reply: _SUPERVISOR,
     Action.supervise: frozenset({Role.supervisor, Role.manager}),
     Action.remind: frozenset({Role.agent, Role.supervisor, Role.manager}),
+    Action.transfer: _CENTRE,
+    # Only the partners' signed callbacks (a system actor) report their progress or hand tickets over.
+    Action.partner_update: frozenset(),
+    Action.partner_intake: frozenset(),
 }
 
 SYSTEM_ROLE = "system"
@@ -37,6 +41,9 @@ def check_permitted(actor: Actor, action: Action) -> None:
     if actor.role == SYSTEM_ROLE:
         return
     allowed = PERMITTED[action]
+    if not allowed:
+        message = f"「{ACTION_NAMES[action]}」只能由联动单位系统自动操作"
+        raise Forbidden(message, code="role_forbidden", action=action.value)
     if actor.role not in allowed:
         names = "、".join(ROLE_NAMES[r] for r in sorted(allowed))
         raise Forbidden(f"「{ACTION_NAMES[action]}」只能由{names}操作", code="role_forbidden", action=action.value)

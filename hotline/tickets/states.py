@@ -13,6 +13,7 @@ class TicketState(StrEnum):
     reopened = "reopened"  # 重办，待派单
     closed = "closed"  # 已办结
     merged = "merged"  # 已并单，随主单办理
+    transferred = "transferred"  # 已转联动单位（110 / 数字城管），待其反馈
 
 
 STATE_NAMES = {
@@ -25,6 +26,7 @@ STATE_NAMES = {
     TicketState.reopened: "重办待派",
     TicketState.closed: "已办结",
     TicketState.merged: "已并单",
+    TicketState.transferred: "已转联动单位",
 }
 
 OPEN_STATES = frozenset(TicketState) - {TicketState.closed, TicketState.merged}
@@ -75,6 +77,9 @@ class Action(StrEnum):
     remind = "remind"  # 催办
     near_due = "near_due"  # 临期预警
     overdue = "overdue"  # 超期
+    transfer = "transfer"  # 转办联动单位（一键转 110 / 数字城管）
+    partner_update = "partner_update"  # 联动反馈（联动单位的状态回传）
+    partner_intake = "partner_intake"  # 联动转入（110 转来的非警情）
 
 
 ACTION_NAMES = {
@@ -99,6 +104,9 @@ ACTION_NAMES = {
     Action.remind: "催办",
     Action.near_due: "临期预警",
     Action.overdue: "超期",
+    Action.transfer: "转办联动单位",
+    Action.partner_update: "联动反馈",
+    Action.partner_intake: "联动转入",
 }
 
 # Where each step may start from. Steps that keep the state (supervise, remind) list the states they apply to.
@@ -119,4 +127,7 @@ ALLOWED_FROM: dict[Action, frozenset[TicketState]] = {
     Action.merge: frozenset({TicketState.received, TicketState.reopened}),
     Action.supervise: OPEN_STATES,
     Action.remind: frozenset({TicketState.dispatched, TicketState.in_progress, TicketState.replied}),
+    # A police or city-management matter goes to the partner before any department has it (or after a return).
+    Action.transfer: frozenset({TicketState.received, TicketState.reopened, TicketState.returned}),
+    Action.partner_update: frozenset({TicketState.transferred}),
 }

@@ -13,9 +13,21 @@ from hotline.tickets import service
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType, TicketState
+from routing.linkage import service as linkage
+from routing.linkage.settings import get_linkage_settings
 
 S = TicketState
 SH = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def linkage_partner(monkeypatch):
+    """Transfers need a configured partner address (nothing is delivered in these tests)."""
+    monkeypatch.setenv("HOTLINE_LINKAGE_110_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("HOTLINE_LINKAGE_CITY_URL", "http://127.0.0.1:9")
+    get_linkage_settings.cache_clear()
+    yield
+    get_linkage_settings.cache_clear()
 
 
 def new_ticket(session, people, **overrides) -> Ticket:
@@ -40,6 +52,8 @@ def bring_to(session, people, state: TicketState) -> Ticket:
         return service.merge(session, people.agent, n, parent.number)
     if state == S.closed:
         return service.answer(session, people.agent, n, "已告知夜间施工投诉的处理渠道")
+    if state == S.transferred:
+        return linkage.transfer(session, people.agent, n, "110", "现场有人持械")
     t = service.dispatch(session, people.agent, n, people.housing.id)
     if state == S.dispatched:
         return t
@@ -79,20 +93,22 @@ STEPS = {
     "merge": lambda s, p, n: service.merge(s, p.agent, n, new_ticket(s, p).number),
     "supervise": lambda s, p, n: service.supervise(s, p.manager, n, "请加快办理"),
     "remind": lambda s, p, n: service.remind(s, p.agent, n, "市民来电催问"),
+    "transfer": lambda s, p, n: linkage.transfer(s, p.agent, n, "city", "占道经营"),
 }
 
 LIAISON_STEPS = {"sign", "return", "request_extension", "reply"}
 
 LEGAL = {
-    S.received: {"answer", "dispatch", "merge", "supervise"},
+    S.received: {"answer", "dispatch", "merge", "supervise", "transfer"},
     S.dispatched: {"sign", "return", "supervise", "remind"},
-    S.returned: {"redispatch", "insist", "supervise"},
+    S.returned: {"redispatch", "insist", "supervise", "transfer"},
     S.in_progress: {"request_extension", "reply", "supervise", "remind"},
     S.replied: {"accept_reply", "send_back_reply", "supervise", "remind"},
     S.callback_pending: {"callback", "supervise"},
-    S.reopened: {"answer", "dispatch", "merge", "supervise"},
+    S.reopened: {"answer", "dispatch", "merge", "supervise", "transfer"},
     S.closed: set(),
     S.merged: set(),
+    S.transferred: {"supervise"},  # then only the partner's signed callbacks move it (tests/linkage)
 }
 
 AFTER = {
@@ -108,6 +124,7 @@ AFTER = {
     "send_back_reply": S.in_progress,
     "callback": S.closed,
     "merge": S.merged,
+    "transfer": S.transferred,
 }
 
 

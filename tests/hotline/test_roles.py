@@ -4,8 +4,12 @@ import pytest
 
 from hotline.errors import Forbidden
 from hotline.tickets import service
+from hotline.tickets.permissions import check_permitted
 from hotline.tickets.service import TicketDraft
-from hotline.tickets.states import RequestType
+from hotline.tickets.states import Action, RequestType
+from hotline.tickets.steps import record, step
+from routing.linkage import service as linkage
+from routing.linkage.settings import get_linkage_settings
 
 ROLES = ["agent", "supervisor", "liaison", "manager", "editor", "admin"]
 
@@ -27,7 +31,19 @@ ALLOWED = {
     "send_back_reply": {"supervisor"},
     "supervise": {"supervisor", "manager"},
     "remind": {"agent", "supervisor", "manager"},
+    "transfer": {"agent", "supervisor"},
+    "partner_update": set(),  # only the partners' signed callbacks, as the system
+    "partner_intake": set(),
 }
+
+
+@pytest.fixture(autouse=True)
+def linkage_partner(monkeypatch):
+    monkeypatch.setenv("HOTLINE_LINKAGE_110_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("HOTLINE_LINKAGE_CITY_URL", "http://127.0.0.1:9")
+    get_linkage_settings.cache_clear()
+    yield
+    get_linkage_settings.cache_clear()
 
 
 def _draft() -> TicketDraft:
@@ -62,6 +78,15 @@ def _callback_pending(s, p):
     return service.review_reply(s, p.supervisor, _replied(s, p), accept=True).number
 
 
+def _transferred(s, p):
+    return linkage.transfer(s, p.agent, _received(s, p), "110").number
+
+
+def _partner_update(s, actor, number):
+    with step(s, actor, number, Action.partner_update) as ticket:
+        record(s, ticket, actor, Action.partner_update, {}, "已派警")
+
+
 # step → (how to bring a ticket to where the step applies, the step as a given actor)
 STEPS = {
     "intake": (None, lambda s, p, a, n: service.intake(s, a, _draft())),
@@ -81,6 +106,9 @@ STEPS = {
     "send_back_reply": (_replied, lambda s, p, a, n: service.review_reply(s, a, n, False, "不完整")),
     "supervise": (_dispatched, lambda s, p, a, n: service.supervise(s, a, n)),
     "remind": (_dispatched, lambda s, p, a, n: service.remind(s, a, n)),
+    "transfer": (_received, lambda s, p, a, n: linkage.transfer(s, a, n, "110")),
+    "partner_update": (_transferred, lambda s, p, a, n: _partner_update(s, a, n)),
+    "partner_intake": (None, lambda s, p, a, n: check_permitted(a, Action.partner_intake)),
 }
 
 

@@ -1,0 +1,239 @@
+"""Linkage as ticket steps: transfer out (转办), partners' status (联动反馈), partners' transfers in (联动转入).
+
+Each is one transaction: the ticket's change, its history entry and the linkage rows (the outbox message,
+the inbound message that makes a repeat harmless) commit together or not at all.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from hotline.auth.actor import Actor
+from hotline.callers.models import Caller
+from hotline.callers.service import caller_for
+from hotline.clock import callback_due
+from hotline.db import utcnow
+from hotline.errors import Invalid, NotFound
+from hotline.settings import get_settings
+from hotline.tickets.models import Attachment, Ticket
+from hotline.tickets.numbers import next_ticket_number
+from hotline.tickets.service import _close  # the lifecycle's own close: merged children close with the ticket
+from hotline.tickets.states import Action, Channel, RequestType, TicketState, Urgency
+from hotline.tickets.steps import record, step
+from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage
+from routing.linkage.protocol import (
+    FINAL_STATUS,
+    RESULT_STATUSES,
+    STATUS_NAMES,
+    TRANSFER_PATHS,
+    StatusIn,
+    TransferIn,
+)
+from routing.linkage.settings import PARTNER_NAMES, PARTNERS, get_linkage_settings
+
+CHANNELS = {"110": Channel.transfer_110, "city": Channel.city_management}
+
+
+def partner_actor(partner: str) -> Actor:
+    """The partner's callbacks act as the system (they passed the signature check, not a login)."""
+    return Actor(id=None, name=PARTNER_NAMES[partner], role="system")
+
+
+def check_partner(partner: str) -> str:
+    if partner not in PARTNERS:
+        raise NotFound(f"没有名为 {partner} 的联动单位（可选：110、city）", code="unknown_partner")
+    return partner
+
+
+def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, note: str | None) -> dict:
+    phone = session.get(Caller, ticket.caller_id) if ticket.caller_id else None
+    payload: dict = {
+        "idempotency_key": key,
+        "ticket_number": ticket.number,
+        "request_type": ticket.request_type,
+        "urgency": ticket.urgency,
+        "summary": ticket.summary,
+        "description": ticket.description,
+        "caller_phone": phone.phone if phone else None,
+        "caller_name": phone.name if phone else None,
+        "note": note,
+        "created_at": ticket.created_at.isoformat(),
+        "transferred_at": utcnow().isoformat(),
+    }
+    if ticket.address or ticket.district:
+        payload["location"] = {"address": ticket.address, "district": ticket.district}
+    photos = session.exec(
+        select(Attachment).where(Attachment.ticket_id == ticket.id, Attachment.content_type.startswith("image/"))
+    ).all()
+    if photos:
+        payload["photos"] = [{"filename": p.filename, "sha256": p.sha256, "size": p.size} for p in photos]
+    return payload
+
+
+def transfer(session: Session, actor: Actor, number: str, partner: str, note: str | None = None) -> Ticket:
+    """转办联动单位: the ticket waits for the partner; the message goes out through the outbox."""
+    check_partner(partner)
+    if not get_linkage_settings().url(partner):
+        raise Invalid(f"尚未配置{PARTNER_NAMES[partner]}的联动地址，无法转办", code="partner_not_configured")
+    with step(session, actor, number, Action.transfer) as ticket:
+        key = uuid.uuid4().hex
+        text = f"转{PARTNER_NAMES[partner]}" + (f"：{note.strip()}" if note and note.strip() else "")
+        record(session, ticket, actor, Action.transfer, {"state": TicketState.transferred, "sla_flag": None}, text)
+        link = LinkageTransfer(partner=partner, direction="out", ticket_id=ticket.id, idempotency_key=key)
+        session.add(link)
+        session.flush()
+        payload = _transfer_payload(session, ticket, partner, key, note)
+        session.add(OutboxMessage(partner=partner, transfer_id=link.id, path=TRANSFER_PATHS[partner], payload=payload))
+    return ticket
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ticket_number: str | None
+    applied: bool
+    duplicate: bool = False
+
+
+def _seen(session: Session, partner: str, message_id: str) -> InboundMessage | None:
+    return session.exec(
+        select(InboundMessage).where(InboundMessage.partner == partner, InboundMessage.message_id == message_id)
+    ).first()
+
+
+def _status_note(partner: str, body: StatusIn) -> str:
+    name = STATUS_NAMES[partner][body.status]
+    parts = [f"{PARTNER_NAMES[partner]}{name}"]
+    if body.case_id:
+        parts.append(f"（案件号 {body.case_id}）")
+    if body.note:
+        parts.append(f"：{body.note.strip()}")
+    if body.photos:
+        parts.append(f"；附现场照片 {len(body.photos)} 张")
+    if body.location and body.location.address:
+        parts.append(f"；位置：{body.location.address}")
+    return "".join(parts)
+
+
+def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
+    """联动反馈: append the partner's status to the ticket; their final status ends our wait."""
+    check_partner(partner)
+    if body.status not in STATUS_NAMES[partner]:
+        known = "、".join(STATUS_NAMES[partner])
+        raise Invalid(f"未知的联动状态 {body.status}（可选：{known}）", code="unknown_status")
+    if _seen(session, partner, body.event_id):
+        session.rollback()
+        return Outcome(None, applied=False, duplicate=True)
+    link = session.exec(
+        select(LinkageTransfer).where(
+            LinkageTransfer.idempotency_key == body.idempotency_key,
+            LinkageTransfer.partner == partner,
+            LinkageTransfer.direction == "out",
+        )
+    ).first()
+    if link is None:
+        raise NotFound("没有这次转办（idempotency_key 不存在）", code="transfer_not_found")
+    ticket = session.get(Ticket, link.ticket_id)
+    message = InboundMessage(
+        partner=partner, message_id=body.event_id, kind="status", ticket_id=ticket.id, payload=body.model_dump()
+    )
+    link.status, link.updated_at = body.status, utcnow()
+    if body.case_id and not link.partner_case_id:
+        link.partner_case_id = body.case_id
+    try:
+        if ticket.state != TicketState.transferred:
+            # Late news about a ticket we no longer wait on: kept with the transfer, not in the history.
+            session.add_all([message, link])
+            session.commit()
+            return Outcome(ticket.number, applied=False)
+        actor = partner_actor(partner)
+        with step(session, actor, ticket.number, Action.partner_update) as ticket:
+            session.add_all([message, link])
+            changes: dict = {}
+            if body.status in RESULT_STATUSES[partner] and body.note:
+                changes["latest_reply"] = body.note.strip()
+            final = body.status == FINAL_STATUS[partner]
+            if final and partner == "city":
+                changes |= {"state": TicketState.callback_pending, "callback_due_at": callback_due(utcnow())}
+            record(session, ticket, actor, Action.partner_update, changes, _status_note(partner, body))
+            if final and partner == "110":
+                _close(session, ticket, actor, "110 已结案，工单办结")
+    except IntegrityError:
+        # The same callback raced itself in from two connections: the other one won.
+        session.rollback()
+        return Outcome(ticket.number, applied=False, duplicate=True)
+    return Outcome(ticket.number, applied=True)
+
+
+def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcome:
+    """联动转入: a non-police matter from 110 (or a case from 数字城管) becomes a ticket in the dispatch queue."""
+    check_partner(partner)
+    try:
+        RequestType(body.request_type)
+    except ValueError:
+        raise Invalid(f"未知的诉求类型 {body.request_type}", code="bad_request_type") from None
+    earlier = _seen(session, partner, body.idempotency_key)
+    if earlier is not None:
+        number = session.get(Ticket, earlier.ticket_id).number
+        session.rollback()
+        return Outcome(number, applied=False, duplicate=True)
+    actor = partner_actor(partner)
+    try:
+        caller = caller_for(session, body.caller_phone, body.caller_name) if body.caller_phone else None
+        now = utcnow()
+        ticket = Ticket(
+            number=next_ticket_number(session, now, get_settings().timezone),
+            channel=CHANNELS[partner],
+            request_type=body.request_type,
+            district=body.district,
+            address=body.address,
+            urgency=Urgency(body.urgency),
+            summary=body.summary.strip(),
+            description=body.description.strip(),
+            caller_id=caller.id if caller else None,
+            created_at=now,
+        )
+        session.add(ticket)
+        session.flush()
+        note = f"{PARTNER_NAMES[partner]}转来" + (f"（案件号 {body.case_id}）" if body.case_id else "")
+        note += f"：{body.note.strip()}" if body.note and body.note.strip() else ""
+        record(session, ticket, actor, Action.partner_intake, {"state": TicketState.received}, note)
+        session.add(
+            LinkageTransfer(
+                partner=partner,
+                direction="in",
+                ticket_id=ticket.id,
+                idempotency_key=f"{partner}:{body.idempotency_key}"[:64],
+                partner_case_id=body.case_id,
+                status="received",
+            )
+        )
+        session.add(
+            InboundMessage(
+                partner=partner,
+                message_id=body.idempotency_key,
+                kind="transfer",
+                ticket_id=ticket.id,
+                payload=body.model_dump(),
+            )
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        earlier = _seen(session, partner, body.idempotency_key)
+        if earlier is None:
+            raise
+        return Outcome(session.get(Ticket, earlier.ticket_id).number, applied=False, duplicate=True)
+    except BaseException:
+        session.rollback()
+        raise
+    return Outcome(ticket.number, applied=True)
+
+
+def transfers_of(session: Session, ticket_id: int) -> list[LinkageTransfer]:
+    return list(
+        session.exec(
+            select(LinkageTransfer).where(LinkageTransfer.ticket_id == ticket_id).order_by(LinkageTransfer.id)
+        ).all()
+    )

@@ -1,0 +1,39 @@
+"""Linkage settings (`HOTLINE_LINKAGE_*`): partners' addresses and shared keys, delivery policy."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PARTNERS = ("110", "city")
+PARTNER_NAMES = {"110": "110 指挥中心", "city": "数字城管平台"}
+
+
+class LinkageSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    linkage_110_url: str = Field(default="", description="110 linkage endpoint base URL, e.g. http://10.0.0.5:9110")
+    linkage_110_key: str = Field(default="", description="shared HMAC key with 110")
+    linkage_city_url: str = Field(default="", description="数字城管 platform base URL")
+    linkage_city_key: str = Field(default="", description="shared HMAC key with 数字城管")
+    linkage_replay_window_seconds: int = Field(default=300, description="signed requests older/newer are refused")
+    linkage_max_attempts: int = Field(default=8, ge=1, description="failed deliveries before the dead letter")
+    linkage_backoff_seconds: float = Field(default=5.0, gt=0, description="first retry delay; doubles each time")
+    linkage_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    linkage_timeout_seconds: float = Field(default=10.0, gt=0, description="HTTP timeout per delivery")
+    linkage_lease_seconds: float = Field(
+        default=60.0, gt=0, description="a claimed row is retried by any worker after this (crash during delivery)"
+    )
+    linkage_poll_seconds: float = Field(default=1.0, gt=0, description="outbox worker poll interval")
+    linkage_worker: bool = Field(default=True, description="run the outbox worker inside the app")
+
+    def url(self, partner: str) -> str:
+        return (self.linkage_110_url if partner == "110" else self.linkage_city_url).rstrip("/")
+
+    def key(self, partner: str) -> str:
+        return self.linkage_110_key if partner == "110" else self.linkage_city_key
+
+
+@lru_cache
+def get_linkage_settings() -> LinkageSettings:
+    return LinkageSettings()
