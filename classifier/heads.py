@@ -63,10 +63,7 @@ def readable_reason(names: np.ndarray, indices: np.ndarray, contributions: np.nd
             break
         name = str(names[indices[position]]).removeprefix("标题:")
         if name.startswith("字:"):
-            # Single characters explain nothing to a person; character pairs only when no word says it.
-            name = name.removeprefix("字:")
-            if len(name) < 2 or any(name in w for w in words):
-                continue
+            continue  # character n-grams often straddle two words: they read as noise to a person
         name = name.replace(" ", "")
         if name not in words and not any(name in w for w in words):
             words.append(name)

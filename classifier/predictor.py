@@ -77,7 +77,7 @@ class Predictor:
         else:
             title, body = title[:MAX_INPUT_CHARS], text
         doc = make_doc(title, body)
-        if not doc.words and not doc.chars.strip():
+        if not doc.words:
             raise EmptyText("内容为空或只有符号，无法分类")
         indices, values = self.fast.vectorize(doc)
         heads = {name: self._head(name, indices, values) for name in self.fast.heads}

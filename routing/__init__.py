@@ -1,1 +1,1 @@
-"""Who handles what: call distribution to seats (ACD), dispatch suggestions, linkage to 110 and 数字城管."""
+"""Who handles what: dispatch suggestions (model + catalogue + jurisdiction), urgency cues, repeat requests."""

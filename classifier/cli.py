@@ -1,0 +1,233 @@
+"""`hotline classifier …` commands. Every command ends its output with one JSON line."""
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from classifier.dataset import DataError, read_labelled
+from classifier.model_store import ModelError
+
+app = typer.Typer(help="话题、诉求类型、承办单位分类模型：训练、评估、预测、测速、导出纠正数据", no_args_is_help=True)
+console = Console(stderr=True)
+
+ModelOption = Annotated[Path | None, typer.Option("--model", help="模型目录（默认 var/models/classifier）")]
+
+
+def _emit(payload: dict) -> None:
+    print(json.dumps(payload, ensure_ascii=False), flush=True)
+
+
+def _fail(message: str, code: str) -> None:
+    console.print(f"[red]错误：{message}[/red]")
+    _emit({"error": {"code": code, "message": message}})
+    raise typer.Exit(1)
+
+
+def _messages_dir() -> Path | None:
+    from hotline.settings import get_settings
+
+    data_dir = get_settings().data_dir
+    return data_dir / "messages" if data_dir else None
+
+
+def _model_dir(model: Path | None) -> Path:
+    from classifier.predictor import default_model_dir
+
+    return model or default_model_dir()
+
+
+@app.command()
+def train(
+    data: Annotated[Path | None, typer.Option(help="CSV（labelled.csv 的格式），默认共享数据中的 labelled.csv")] = None,
+    out: Annotated[Path | None, typer.Option(help="模型输出目录")] = None,
+    corrections: Annotated[Path | None, typer.Option(help="由 export-corrections 导出的纠正数据 CSV")] = None,
+    extra_dir: Annotated[
+        Path | None, typer.Option(help="annotations_dev.csv、replied.csv、unlabelled.csv 所在目录")
+    ] = None,
+    metrics: Annotated[bool, typer.Option(help="训练时做交叉验证并写入元数据")] = True,
+) -> None:
+    """训练全部分类头（话题、诉求类型、承办单位）。"""
+    from classifier.corrections import read_corrections
+    from classifier.train import train_all
+
+    messages_dir = _messages_dir()
+    data = data or (messages_dir / "labelled.csv" if messages_dir else None)
+    if data is None:
+        _fail("没有指定训练数据（--data），也没有配置 HOTLINE_DATA_DIR", "no_data")
+        return
+    extra = extra_dir or (data.parent if (data.parent / "annotations_dev.csv").is_file() else messages_dir)
+    out_dir = _model_dir(out)
+    try:
+        rows = read_corrections(corrections) if corrections else None
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
+            tasks: dict[str, int] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            metadata = train_all(data, out_dir, extra, rows, with_metrics=metrics, progress=report)
+    except (DataError, ValueError) as exc:
+        _fail(str(exc), "bad_data")
+        return
+    console.print(f"模型已写入 {out_dir}，用时 {metadata['training_seconds']} 秒")
+    _emit({"model": str(out_dir), "seconds": metadata["training_seconds"], "metrics": metadata["metrics"]})
+
+
+def _print_report(title: str, report: object) -> None:
+    table = Table(title=title)
+    for column in ("类别", "precision", "recall", "F1", "样本数"):
+        table.add_column(column)
+    for row in report.per_class:  # type: ignore[attr-defined]
+        table.add_row(
+            row["label"], f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])
+        )
+    Console().print(table)
+    matrix = Table(title="混淆矩阵（行：真实，列：预测）")
+    matrix.add_column("")
+    for label in report.labels:  # type: ignore[attr-defined]
+        matrix.add_column(label[:4])
+    for label, counts in zip(report.labels, report.confusion, strict=True):  # type: ignore[attr-defined]
+        matrix.add_row(label, *[str(c) for c in counts])
+    Console().print(matrix)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option(help="带 label 列的 CSV（id,title,body,time,label,body_kind）")],
+    model: ModelOption = None,
+    annotations: Annotated[
+        Path | None, typer.Option(help="银标注 CSV（id,request_type,department），同时评估诉求类型与承办单位")
+    ] = None,
+) -> None:
+    """在 CSV 上评估话题分类：各类 P/R/F1、混淆矩阵，最后一行 JSON。"""
+    from classifier.evaluate import evaluate_silver, evaluate_topic
+    from classifier.predictor import load_predictor
+
+    try:
+        predictor = load_predictor(_model_dir(model))
+        report = evaluate_topic(predictor, data)
+        _print_report("话题", report)
+        result: dict = {"macro_f1": report.macro_f1, "accuracy": report.accuracy, "n": report.n}
+        if annotations:
+            for head, silver in evaluate_silver(predictor, data, annotations).items():
+                _print_report(head, silver)
+                console.print(f"{head}: accuracy {silver.accuracy}（n={silver.n}）")
+    except ModelError as exc:
+        _fail(str(exc), "model")
+        return
+    except DataError as exc:
+        _fail(str(exc), "bad_data")
+        return
+    _emit(result)
+
+
+@app.command()
+def predict(
+    text: Annotated[str, typer.Argument(help="来电内容或留言文本")],
+    model: ModelOption = None,
+) -> None:
+    """预测一段文本的话题、诉求类型和承办单位（前三名、置信度、理由）。"""
+    from classifier.predictor import EmptyText, load_predictor
+
+    try:
+        prediction = load_predictor(_model_dir(model)).predict(text)
+    except ModelError as exc:
+        _fail(str(exc), "model")
+        return
+    except EmptyText as exc:
+        _fail(str(exc), "empty_text")
+        return
+    for name, head in (
+        ("话题", prediction.topic),
+        ("诉求类型", prediction.request_type),
+        ("承办单位", prediction.department),
+    ):
+        tops = "，".join(f"{s.label} {s.confidence:.2f}" for s in head.top)
+        console.print(f"{name}：{tops}；{head.reason}")
+    _emit(prediction.as_dict())
+
+
+@app.command()
+def bench(
+    model: ModelOption = None,
+    data: Annotated[Path | None, typer.Option(help="用于测速的 CSV（默认 labelled.csv）")] = None,
+    n: Annotated[int, typer.Option(help="测速的消息条数")] = 2000,
+) -> None:
+    """单条消息预测（全部分类头）的延迟分位数与吞吐量。"""
+    from classifier.bench import bench as run_bench
+    from classifier.predictor import load_predictor
+
+    messages_dir = _messages_dir()
+    data = data or (messages_dir / "labelled.csv" if messages_dir else None)
+    if data is None:
+        _fail("没有指定测速数据（--data）", "no_data")
+        return
+    try:
+        predictor = load_predictor(_model_dir(model))
+        messages = read_labelled(data, require_label=False)[: max(1, n)]
+        result = run_bench(predictor, messages)
+    except ModelError as exc:
+        _fail(str(exc), "model")
+        return
+    except DataError as exc:
+        _fail(str(exc), "bad_data")
+        return
+    console.print(
+        f"n={result.n} p50={result.p50_ms}ms p95={result.p95_ms}ms p99={result.p99_ms}ms "
+        f"吞吐 {result.throughput_per_s}/s"
+    )
+    _emit({**result.__dict__, "cpu_count": _cpu_count(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@app.command("export-corrections")
+def export_corrections(
+    tickets: Annotated[
+        Path, typer.Option(help="已结案工单（JSON Lines：id,title,body,topic,request_type,department）")
+    ],
+    out: Annotated[Path, typer.Option(help="输出的训练行 CSV，供 train --corrections 使用")],
+) -> None:
+    """把已结案工单的最终话题、诉求类型、承办单位导出为训练行。"""
+    from classifier.corrections import ClosedTicket, write_corrections
+
+    if not tickets.is_file():
+        _fail(f"找不到文件：{tickets}", "no_data")
+        return
+    closed = []
+    for number, line in enumerate(tickets.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            closed.append(ClosedTicket(**{k: str(row.get(k) or "") for k in ClosedTicket.__dataclass_fields__}))
+        except (json.JSONDecodeError, TypeError, AttributeError):
+            _fail(f"第 {number} 行不是合法的 JSON 对象", "bad_data")
+            return
+    count = write_corrections(closed, out)
+    console.print(f"已导出 {count} 条训练行到 {out}")
+    _emit({"exported": count, "out": str(out)})
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,87 @@
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from classifier.cli import app
+from tests.classifier.conftest import write_head
+
+runner = CliRunner()
+
+
+def last_json(output: str) -> dict:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_evaluate_prints_per_class_table_confusion_and_json_line(small_model: Path, tmp_path: Path) -> None:
+    from tests.classifier.conftest import messages_dir
+
+    # Rows after the training sample: not seen in training.
+    head = write_head(messages_dir() / "labelled.csv", tmp_path / "head.csv", 550)
+    with head.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    held_out = tmp_path / "held_out.csv"
+    with held_out.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([rows[0], *rows[-150:]])
+    result = runner.invoke(app, ["evaluate", "--model", str(small_model), "--data", str(held_out)])
+    assert result.exit_code == 0, result.output
+    assert "precision" in result.output and "混淆矩阵" in result.output
+    summary = last_json(result.output)
+    assert set(summary) == {"macro_f1", "accuracy", "n"}
+    assert summary["n"] == 150
+    assert summary["accuracy"] > 0.5  # 400 training rows already separate the seven topics well
+
+
+def test_evaluate_rejects_a_csv_without_labels(small_model: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,title,body\n1,标题,内容\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "--model", str(small_model), "--data", str(bad)])
+    assert result.exit_code == 1
+    assert "缺少列" in last_json(result.output)["error"]["message"]
+
+
+def test_predict_ends_with_json_and_empty_text_fails_clearly(small_model: Path) -> None:
+    ok = runner.invoke(app, ["predict", "医保报销比例为什么降低了？", "--model", str(small_model)])
+    assert ok.exit_code == 0, ok.output
+    assert set(last_json(ok.output)) == {"topic", "request_type", "department"}
+    empty = runner.invoke(app, ["predict", "   ", "--model", str(small_model)])
+    assert empty.exit_code == 1
+    assert last_json(empty.output)["error"]["code"] == "empty_text"
+
+
+def test_bench_reports_percentiles(small_model: Path, sample_dir: Path) -> None:
+    result = runner.invoke(
+        app, ["bench", "--model", str(small_model), "--data", str(sample_dir / "labelled.csv"), "--n", "50"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = last_json(result.output)
+    assert summary["n"] == 50 and summary["p50_ms"] <= summary["p99_ms"]
+
+
+def test_corrections_round_trip_into_training(sample_dir: Path, tmp_path: Path) -> None:
+    tickets = tmp_path / "closed.jsonl"
+    rows = [
+        {
+            "id": "T1",
+            "title": "小区门口燃气管道漏气",
+            "body": "燃气公司一直不来修",
+            "topic": "城乡建设",
+            "request_type": "求助",
+            "department": "燃气",
+        },
+        {"id": "T2", "title": "", "body": "", "topic": "城乡建设"},  # no text: skipped
+    ]
+    tickets.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "corrections.csv"
+    result = runner.invoke(app, ["export-corrections", "--tickets", str(tickets), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert last_json(result.output)["exported"] == 1
+
+    from classifier.corrections import read_corrections
+    from classifier.train import train_all
+
+    metadata = train_all(
+        sample_dir / "labelled.csv", tmp_path / "m", sample_dir, read_corrections(out), with_metrics=False
+    )
+    assert metadata["training_data"]["corrections"] == 1
