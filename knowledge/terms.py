@@ -32,6 +32,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "执照": ("营业执照",),
     "教师证": ("教师资格",),
     "律师证": ("律师执业",),
+    "第一次": ("首次", "新办"),
 }
 
 # Single-character verbs of speech are rare as words in the guides, so BM25 would rank any article holding one
