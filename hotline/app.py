@@ -18,6 +18,7 @@ from hotline.settings import get_settings
 from hotline.tickets.routes import router as tickets_router
 from hotline.tickets.sweep import run_sweeps
 from hotline.web.routes import install_pages
+from knowledge.routes import router as knowledge_router
 from routing.acd.routes import router as acd_router
 from routing.acd.routes import run_ticker as run_acd_ticker
 from routing.linkage.outbox import run_outbox
@@ -64,6 +65,7 @@ def create_app() -> FastAPI:
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
     app.include_router(linkage_router)  # 联动: transfers, partners' signed callbacks, dead letters
+    app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
     install_pages(app)
 
     @app.get("/api/health", tags=["运维 ops"], summary="健康检查")
