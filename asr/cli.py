@@ -212,7 +212,6 @@ def simulate(
     url: str = typer.Option("ws://127.0.0.1:8000/media/stream", help="WebSocket media URL"),
     host: str = typer.Option("127.0.0.1", help="AudioSocket host"),
     port: int = typer.Option(9092, help="AudioSocket port"),
-    api: str | None = typer.Option(None, help="base URL to read the stored transcript back from"),
     encoding: str = typer.Option("PCMU", help="WebSocket encoding: PCMU, PCMA or L16"),
 ) -> None:
     """Play a real recording into the product as a PBX would."""
@@ -222,7 +221,7 @@ def simulate(
         console.print("[red]--via 只能是 websocket 或 audiosocket[/red]")
         raise typer.Exit(2)
     try:
-        result = asyncio.run(simulate_call(wav, via, url=url, host=host, port=port, api=api, speed=speed,
+        result = asyncio.run(simulate_call(wav, via, url=url, host=host, port=port, speed=speed,
                                            encoding=encoding))
     except (OSError, AsrError) as exc:
         console.print(f"[red]模拟来电失败：{exc}[/red]")

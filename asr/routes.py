@@ -6,7 +6,6 @@
   frames: `ready`, `partial`, `final`, `error` (code + Chinese message), and `end`.
 * `POST /api/recordings/transcribe` — a recording (raw body, or multipart field `file`) for batch
   transcription; stereo files are split into caller and agent.
-* `GET /api/asr/calls/{call_id}/transcript` — the finals of a recent call kept in this process.
 """
 
 import asyncio
@@ -24,7 +23,7 @@ from asr.errors import AsrError, AudioFormatError
 from asr.media import LEGS, MediaDecoder, MediaFormat
 from asr.service import get_engine
 from asr.settings import get_asr_settings
-from asr.sink import FanoutSink, Segment, default_sinks, recent_transcripts
+from asr.sink import FanoutSink, Segment, default_sinks
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -190,11 +189,3 @@ async def transcribe_recording(request: Request, call_id: str | None = None) -> 
             log.warning("upload for call %s rejected: %s %s", call_id, exc.code, exc.message)
             return _error(exc.status, exc.code, exc.message)
     return JSONResponse(transcript.to_dict())
-
-
-@router.get("/api/asr/calls/{call_id}/transcript")
-async def recent_transcript(call_id: str) -> JSONResponse:
-    segments = recent_transcripts.get(call_id)
-    if segments is None:
-        return _error(404, "transcript_not_found", f"没有通话 {call_id} 的转写记录")
-    return JSONResponse({"call_id": call_id, "segments": [s.payload() for s in segments]})

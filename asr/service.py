@@ -1,5 +1,6 @@
 """The process's one engine: loaded at start-up so a bad model stops the process, not a call."""
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -34,3 +35,20 @@ def get_engine() -> AsrEngine:
 def set_engine(engine: AsrEngine | None) -> None:
     global _engine
     _engine = engine
+
+
+async def start_speech() -> asyncio.Server | None:
+    """The main app's speech start-up: load the model off the event loop (a missing or broken model stops
+    start-up with its clear message) and listen for AudioSocket if configured. Returns that listener."""
+    from asr.audiosocket import start_audiosocket_server
+
+    settings = get_asr_settings()
+    if not settings.asr_enabled:
+        log.info("speech recognition is off (HOTLINE_ASR_ENABLED=false)")
+        return None
+    engine = await asyncio.to_thread(start_engine)
+    if not settings.audiosocket_enabled:
+        return None
+    return await start_audiosocket_server(
+        settings.audiosocket_host, settings.audiosocket_port, engine=engine, leg=settings.audiosocket_leg
+    )

@@ -18,6 +18,7 @@ def _default_speech_dir() -> Path | None:
 class AsrSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
 
+    asr_enabled: bool = Field(default=True, description="load the speech engine in the app (off: no PBX media)")
     vosk_model: Path | None = Field(default=None, description="folder of the Vosk model to use")
     models_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="where `models fetch` unpacks")
     asr_workers: int = Field(default=0, description="decoding threads; 0 means one per CPU core")
@@ -25,6 +26,7 @@ class AsrSettings(BaseSettings):
     asr_chunk_ms: int = Field(default=100, description="audio gathered before one decoding step")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest recording accepted by upload")
     max_stream_seconds: float = Field(default=4 * 3600, description="longest media stream accepted per leg")
+    audiosocket_enabled: bool = Field(default=True, description="listen for Asterisk AudioSocket in the app")
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 9092
     audiosocket_leg: str = "caller"

@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import numpy as np
 import websockets
 
@@ -104,10 +103,13 @@ async def audiosocket_leg(
 
 async def simulate_call(
     wav: Path, via: str, *, url: str = "ws://127.0.0.1:8000/media/stream", host: str = "127.0.0.1",
-    port: int = 9092, api: str | None = None, speed: float = 1.0, encoding: str = "PCMU",
+    port: int = 9092, speed: float = 1.0, encoding: str = "PCMU",
     call_id: str | None = None,
 ) -> dict:
-    """Play `wav` as one call; returns the transcript frames per leg (WebSocket) or the stored transcript."""
+    """Play `wav` as one call; returns the transcript frames per leg (WebSocket) or AudioSocket's replies.
+
+    The product stores the finals on the Call: `GET /api/calls/{call_id}` shows them.
+    """
     data, rate = read_recording(wav)
     legs = STEREO_LEGS[: data.shape[1]]
     started = time.monotonic()
@@ -128,8 +130,4 @@ async def simulate_call(
         raise ValueError(f"unknown transport {via!r}")
     out["seconds"] = round(time.monotonic() - started, 3)
     out["audio_seconds"] = round(len(data) / rate, 3)
-    if api:
-        async with httpx.AsyncClient(base_url=api, timeout=10) as client:
-            response = await client.get(f"/api/asr/calls/{call_id}/transcript")
-            out["stored"] = response.json()
     return out

@@ -1,15 +1,15 @@
 """Where transcripts go: the `TranscriptSink` protocol the adapters call, and its implementations here.
 
 * `BusSink` publishes `call.transcript.partial` / `call.transcript.final` events on the core's event bus.
-* `MemorySink` keeps a call's finals in memory (batch transcription, the recent-transcripts route, tests).
+* `CallRecordSink` stores finals on the Call in the database (read back through `GET /api/calls/{id}`).
+* `MemorySink` keeps a call's finals in memory (batch transcription, tests).
 * `FanoutSink` calls several sinks; a sink that fails is logged and the others still get the segment.
 
-The core adds a sink that stores finals on the Call through `add_sink_factory`.
+`add_sink_factory` lets another package give every live stream one more sink.
 """
 
+import asyncio
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, runtime_checkable
@@ -114,45 +114,35 @@ class MemorySink:
         self.ended = True
 
 
-class RecentTranscripts:
-    """Finals of the most recent calls, in memory, for the transcript route until the core stores them."""
+class CallRecordSink:
+    """Finals stored on the Call (the core's `transcript_segment` table), so the transcript outlives the process.
 
-    def __init__(self, max_calls: int = 500) -> None:
-        self._calls: OrderedDict[str, list[Segment]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_calls
-
-    def add(self, segment: Segment) -> None:
-        with self._lock:
-            self._calls.setdefault(segment.call_id, []).append(segment)
-            self._calls.move_to_end(segment.call_id)
-            while len(self._calls) > self._max:
-                self._calls.popitem(last=False)
-
-    def get(self, call_id: str) -> list[Segment] | None:
-        with self._lock:
-            segments = self._calls.get(call_id)
-            return sorted(segments, key=lambda s: (s.start, s.leg)) if segments is not None else None
-
-
-recent_transcripts = RecentTranscripts()
-
-
-class RecentSink:
-    def __init__(self, store: RecentTranscripts = recent_transcripts) -> None:
-        self._store = store
+    Writes go to a worker thread: the database must never stall the event loop that carries the audio.
+    """
 
     async def on_partial(self, segment: Segment) -> None:
         return None
 
     async def on_final(self, segment: Segment) -> None:
-        self._store.add(segment)
+        await asyncio.to_thread(_store_final, segment)
 
     async def on_error(self, call_id: str, leg: str, code: str, message: str) -> None:
         return None
 
     async def on_end(self, call_id: str, leg: str) -> None:
         return None
+
+
+def _store_final(segment: Segment) -> None:
+    from sqlmodel import Session
+
+    from hotline.callers.service import add_segment
+    from hotline.db import get_engine
+
+    with Session(get_engine()) as session:
+        add_segment(
+            session, segment.call_id, segment.leg, segment.start, segment.end, segment.text, segment.confidence
+        )
 
 
 class FanoutSink:
@@ -180,7 +170,7 @@ class FanoutSink:
 
 
 SinkFactory = Callable[[str, str], TranscriptSink]  # (call_id, leg) -> sink
-_factories: list[SinkFactory] = [lambda call_id, leg: BusSink(), lambda call_id, leg: RecentSink()]
+_factories: list[SinkFactory] = [lambda call_id, leg: BusSink(), lambda call_id, leg: CallRecordSink()]
 
 
 def add_sink_factory(factory: SinkFactory) -> None:

@@ -26,6 +26,15 @@ PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.
 IN_CI = os.environ.get("CI") == "true"
 
 
+def reset_settings() -> None:
+    """Every package caches its settings; a test that changes the environment must drop them all."""
+    from asr.settings import get_asr_settings
+    from routing.acd.settings import get_acd_settings
+
+    for cached in (get_settings, get_asr_settings, get_acd_settings):
+        cached.cache_clear()
+
+
 def _pg_url(database: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + database
 
@@ -63,10 +72,12 @@ def _use_database(monkeypatch: pytest.MonkeyPatch, url: str, var_dir: Path) -> N
     monkeypatch.setenv("HOTLINE_VAR_DIR", str(var_dir))
     monkeypatch.setenv("HOTLINE_SECRET_KEY", "test-secret-key-long-enough-for-hs256-signing")
     monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
+    # The app's servers in these suites need no speech engine; the ASR and console suites turn it on.
+    monkeypatch.setenv("HOTLINE_ASR_ENABLED", "false")
     # Cheap password hashing: the suite creates users in every test; verification reads the cost from the hash.
     monkeypatch.setenv("HOTLINE_ARGON2_TIME_COST", "1")
     monkeypatch.setenv("HOTLINE_ARGON2_MEMORY_KIB", "1024")
-    get_settings.cache_clear()
+    reset_settings()
     if url not in _migrated:
         upgrade("heads", url)
         _migrated.add(url)
@@ -90,7 +101,7 @@ def db(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path
     _use_database(monkeypatch, url, tmp_path)
     yield url
     _empty_tables(url)
-    get_settings.cache_clear()
+    reset_settings()
 
 
 @pytest.fixture
@@ -99,7 +110,7 @@ def sqlite_db(sqlite_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     _use_database(monkeypatch, sqlite_database, tmp_path)
     yield sqlite_database
     _empty_tables(sqlite_database)
-    get_settings.cache_clear()
+    reset_settings()
 
 
 @pytest.fixture

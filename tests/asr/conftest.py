@@ -74,7 +74,35 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def server(engine, model_dir: Path):
+def asr_database(tmp_path_factory: pytest.TempPathFactory):
+    """A migrated SQLite file for the whole ASR suite: the server stores every final on its Call there."""
+    from hotline.migrate import upgrade
+    from hotline.settings import get_settings
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('asr-db') / 'asr.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_DATABASE_URL", url)
+        get_settings.cache_clear()
+        upgrade("heads", url)
+        yield url
+    get_settings.cache_clear()
+
+
+def stored_segments(call_id: str) -> list:
+    """The finals the product stored for `call_id`, in time order (empty while there are none)."""
+    from sqlmodel import Session, select
+
+    from hotline.callers.models import Call
+    from hotline.callers.service import transcript
+    from hotline.db import get_engine
+
+    with Session(get_engine()) as session:
+        call = session.exec(select(Call).where(Call.external_id == call_id)).first()
+        return transcript(session, call) if call else []
+
+
+@pytest.fixture(scope="session")
+def server(engine, model_dir: Path, asr_database: str):
     import uvicorn
 
     from asr.app import create_app

@@ -7,8 +7,7 @@ import uuid
 from asr.audiosocket import KIND_AUDIO, KIND_ERROR, KIND_HANGUP, KIND_UUID, frame, read_frame
 from asr.batch import read_recording
 from asr.simulate import audiosocket_leg
-from asr.sink import recent_transcripts
-from tests.asr.conftest import run
+from tests.asr.conftest import run, stored_segments
 
 
 def test_simulated_asterisk_call_is_transcribed_and_published(server, speech_dir):
@@ -21,7 +20,7 @@ def test_simulated_asterisk_call_is_transcribed_and_published(server, speech_dir
         sub = get_bus().subscribe(accept=lambda e: e.payload.get("call_id") == call_id)
         replies = await audiosocket_leg("127.0.0.1", server.audiosocket_port, call_id, data[:, 0], rate, speed=1.0)
         for _ in range(50):
-            if recent_transcripts.get(call_id):
+            if stored_segments(call_id):
                 break
             await asyncio.sleep(0.1)
         events = []
@@ -36,7 +35,7 @@ def test_simulated_asterisk_call_is_transcribed_and_published(server, speech_dir
     assert kinds == {"call.transcript.partial", "call.transcript.final"}
     final = next(e for e in events if e.type == "call.transcript.final").payload
     assert final["leg"] == "caller" and final["words"]
-    assert recent_transcripts.get(call_id)[0].text == final["text"]
+    assert stored_segments(call_id)[0].text == final["text"]
 
 
 async def _talk(port: int, *frames: bytes) -> list[tuple[int, bytes]]:
@@ -97,11 +96,11 @@ def test_vanishing_mid_utterance_keeps_the_words_and_spares_other_calls(server, 
         other = str(uuid.uuid4())
         replies = await audiosocket_leg("127.0.0.1", server.audiosocket_port, other, data[:, 0], rate, speed=0)
         for _ in range(100):
-            if recent_transcripts.get(call_id) and recent_transcripts.get(other):
+            if stored_segments(call_id) and stored_segments(other):
                 break
             await asyncio.sleep(0.1)
         return replies, other
 
     replies, other = run(scenario())
     assert replies == []
-    assert recent_transcripts.get(call_id) and recent_transcripts.get(other)
+    assert stored_segments(call_id) and stored_segments(other)

@@ -34,7 +34,11 @@ def test_upgrade_users_and_sweep(tmp_path):
 
 
 def test_serve_prints_every_page_and_serves_them(tmp_path):
-    env = os.environ | {"HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "HOTLINE_VAR_DIR": str(tmp_path)}
+    env = os.environ | {
+        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "HOTLINE_VAR_DIR": str(tmp_path),
+        "HOTLINE_ASR_ENABLED": "false",
+    }
     assert run(["db", "upgrade"], env).returncode == 0
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
