@@ -24,6 +24,8 @@ from routing.acd.routes import run_ticker as run_acd_ticker
 from routing.linkage.outbox import run_outbox
 from routing.linkage.routes import router as linkage_router
 from routing.linkage.settings import get_linkage_settings
+from selfservice.open311 import router as open311_router
+from selfservice.routes import router as selfservice_router
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ def create_app() -> FastAPI:
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
     app.include_router(linkage_router)  # 联动: transfers, partners' signed callbacks, dead letters
+    app.include_router(selfservice_router)  # 自助查询: /selfservice page, ticket/approval lookups, voice
+    app.include_router(open311_router)  # Open311 GeoReport v2 façade
     app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
     install_pages(app)
 

@@ -7,6 +7,8 @@ from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumber
 from knowledge.models import Article, ArticleRating, ArticleVersion  # noqa: F401
 from routing.acd.models import AgentPresence, QueuedCall
 from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage, SeenNonce  # noqa: F401
+from approvals_bridge.models import ApprovalCase  # noqa: F401
+from selfservice.models import LookupAudit, Open311Token  # noqa: F401
 
 __all__ = [
     "AgentPresence",

@@ -1,0 +1,58 @@
+"""The interface every approval source meets, and the plain-language view a caller is given."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+STAGES = ("受理", "审查", "决定", "办结")
+STAGE_TEXT = {
+    "受理": "已受理，正在等待审查",
+    "审查": "正在审查",
+    "决定": "审查完毕，正在作出决定",
+    "办结": "已办结",
+    "补正": "材料需要补正，请按通知补齐材料",
+    "不予受理": "不予受理",
+}
+
+
+@dataclass(frozen=True)
+class ApprovalStep:
+    stage: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    application_no: str
+    item_name: str
+    department: str
+    kind: str  # 即办件 / 承诺件
+    stage: str
+    stage_text: str
+    submitted_at: datetime
+    promised_days: int
+    due_at: datetime | None
+    applicant: str  # masked
+    steps: list[ApprovalStep] = field(default_factory=list)
+
+
+def identity_matches(identity: str, phone: str | None, id_last4: str | None) -> bool:
+    """The applicant's phone, or the last four characters of their ID number (X in either case)."""
+    given = identity.strip().upper()
+    if not given:
+        return False
+    if phone and given == phone.strip():
+        return True
+    return bool(id_last4) and len(given) == 4 and given == id_last4.upper()
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张**: enough to recognise, not enough to identify."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+class ApprovalSource(Protocol):
+    def lookup(self, application_no: str, identity: str) -> ApprovalView | None:
+        """The case if it exists AND the identity matches; None otherwise (the two are indistinguishable)."""
+        ...

@@ -1,0 +1,21 @@
+"""Self-service settings (`HOTLINE_SELFSERVICE_*`): rate limits and the Open311 API keys."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SelfServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_SELFSERVICE_", env_file=".env", extra="ignore")
+
+    ip_limit: int = Field(default=30, ge=1, description="lookups per IP address per window")
+    number_limit: int = Field(default=6, ge=1, description="lookups of one ticket/application number per window")
+    window_seconds: int = Field(default=600, ge=1)
+    open311_api_keys: list[str] = Field(default_factory=list, description="keys of the apps allowed on Open311")
+    open311_jurisdiction: str = "12345.a-city.gov.cn"
+
+
+@lru_cache
+def get_selfservice_settings() -> SelfServiceSettings:
+    return SelfServiceSettings()

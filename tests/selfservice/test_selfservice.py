@@ -1,0 +1,171 @@
+"""Caller self-service over loopback HTTP: ticket progress, approval status, voice, Open311, rate limits, audit."""
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from approvals_bridge.embedded import seed_demo
+from approvals_bridge.models import ApprovalCase
+from hotline.db import engine_for
+from hotline.settings import get_settings
+from hotline.tickets import service
+from hotline.tickets.service import TicketDraft
+from hotline.tickets.states import RequestType
+from selfservice.models import LookupAudit
+from selfservice.ratelimit import reset_local
+from selfservice.settings import get_selfservice_settings
+
+PHONE = "13812345678"
+
+
+@pytest.fixture
+def limits(monkeypatch):
+    def configure(ip: int = 100, number: int = 100) -> None:
+        monkeypatch.setenv("HOTLINE_SELFSERVICE_IP_LIMIT", str(ip))
+        monkeypatch.setenv("HOTLINE_SELFSERVICE_NUMBER_LIMIT", str(number))
+        monkeypatch.setenv("HOTLINE_SELFSERVICE_OPEN311_API_KEYS", '["city-app-key"]')
+        get_selfservice_settings.cache_clear()
+        reset_local()
+
+    configure()
+    yield configure
+    get_selfservice_settings.cache_clear()
+    reset_local()
+
+
+def handled_ticket(db, people) -> str:
+    with Session(engine_for(db)) as s:
+        draft = TicketDraft(RequestType.complaint, "夜间施工噪音", "工地夜间施工，噪音扰民", caller_phone=PHONE)
+        number = service.intake(s, people.agent, draft).number
+        service.dispatch(s, people.agent, number, people.housing.id, note="内部备注：该工地多次被投诉")
+        service.sign(s, people.liaison, number)
+        service.supervise(s, people.manager, number, "领导批示：从严处理")
+        service.reply(s, people.liaison, number, "已责令施工单位停止夜间施工")
+        service.review_reply(s, people.supervisor, number, accept=True)
+        return number
+
+
+def test_ticket_progress_identity_rate_limits_and_audit(db, people, live_server, limits):
+    number = handled_ticket(db, people)
+    lookup = lambda n, p: httpx.post(f"{live_server.url}/api/selfservice/ticket", json={"number": n, "phone": p})  # noqa: E731
+    found = lookup(number, PHONE)
+    assert found.status_code == 200
+    body = found.json()
+    assert body["state_text"] == "已办理完毕，等待回访" and body["department"] == "A市住房和城乡建设局"
+    assert body["answer"] == "已责令施工单位停止夜间施工"
+    texts = [s["text"] for s in body["steps"]]
+    assert texts[0] == "您的诉求已受理" and "已交由A市住房和城乡建设局办理" in texts
+    raw = found.text
+    for secret in ("内部备注", "领导批示", "agent-name", "liaison-name", "supervisor-name", "manager-name", PHONE):
+        assert secret not in raw
+    wrong_phone, unknown = lookup(number, "13900000000"), lookup("2001010001", PHONE)
+    assert wrong_phone.status_code == unknown.status_code == 404
+    assert wrong_phone.json() == unknown.json()  # nothing tells a wrong phone from a wrong number
+
+    limits(ip=100, number=3)
+    statuses = [lookup(number, "1390000000" + str(i)).status_code for i in range(4)]
+    assert statuses == [404, 404, 404, 429]  # guessing phones for one number stops after three
+    assert lookup(number, PHONE).status_code == 429
+    limits(ip=2, number=100)
+    assert [lookup(f"20010100{i:02d}", PHONE).status_code for i in range(3)] == [404, 404, 429]
+    with Session(engine_for(db)) as s:
+        outcomes = [a.outcome for a in s.exec(select(LookupAudit).order_by(LookupAudit.id))]
+    assert outcomes[:3] == ["found", "not_found", "not_found"] and outcomes.count("rate_limited") == 3
+
+
+def test_approval_status_by_page_api(db, live_server, limits):
+    with Session(engine_for(db)) as s:
+        seed_demo(s, get_settings().data_dir, 10)
+        case = s.exec(select(ApprovalCase)).first()
+    url = f"{live_server.url}/api/selfservice/approval"
+    ok = httpx.post(url, json={"application_no": case.application_no, "identity": case.id_last4})
+    assert ok.status_code == 200 and ok.json()["item_name"] == case.item_name
+    assert case.applicant_phone not in ok.text and case.applicant_name not in ok.text
+    wrong = httpx.post(url, json={"application_no": case.application_no, "identity": "13000000000"})
+    unknown = httpx.post(url, json={"application_no": "SB000", "identity": case.applicant_phone})
+    assert wrong.status_code == unknown.status_code == 404 and wrong.json() == unknown.json()
+    page = httpx.get(f"{live_server.url}/selfservice")
+    assert page.status_code == 200 and "自助查询" in page.text and 'name="viewport"' in page.text
+    assert httpx.get(f"{live_server.url}/selfservice/static/selfservice.js").status_code == 200
+
+
+def test_voice_self_service_on_spoken_phrasings(db, people, live_server, limits):
+    number = handled_ticket(db, people)
+    spoken = "".join("零幺二三四五六七八九"[int(d)] for d in number)
+    voice = lambda **body: httpx.post(f"{live_server.url}/api/selfservice/voice", json=body).json()  # noqa: E731
+    plain = voice(text=f"我的工单号是{spoken.replace('幺', '一')}", caller_phone=PHONE)
+    assert plain["number"] == number and plain["found"]
+    assert plain["speech"].startswith(f"您的工单{spoken}，已办理完毕，等待回访")
+    # Vosk's spaced words, with the phone spoken too (幺三八…), from another line.
+    words = " ".join(spoken)
+    heard = voice(
+        text=f"我 的 工单 号 是 {words} 手机 号 是 幺 三 八 幺 二 三 四 五 六 七 八", caller_phone="02588888888"
+    )
+    assert heard["found"] and heard["number"] == number
+    keyed = voice(digits=f"{number}#", caller_phone=PHONE)
+    assert keyed["found"]
+    stranger = voice(digits=number, caller_phone="13900000000")
+    assert not stranger["found"] and "没有查到" in stranger["speech"]
+    nothing = voice(text="我想问一下我的那个事情", caller_phone=PHONE)
+    assert nothing["number"] is None and "没有听清" in nothing["speech"]
+
+
+SPEC_FIELDS = {
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+}
+
+
+def test_open311_georeport_v2(db, people, live_server, limits):
+    base = f"{live_server.url}/open311/v2"
+    discovery = httpx.get(f"{base}/discovery.json").json()
+    assert discovery["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    services = httpx.get(f"{base}/services.json").json()
+    assert {s["service_code"] for s in services} == {"consult", "help", "complaint", "report", "suggestion", "praise"}
+    assert all(
+        {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"} <= set(s)
+        for s in services
+    )
+    form = {
+        "api_key": "city-app-key",
+        "service_code": "help",
+        "description": "A2区某路段路灯不亮已经一周",
+        "address_string": "A2区桐梓坡路",
+        "phone": PHONE,
+        "first_name": "小明",
+        "last_name": "李",
+    }
+    created = httpx.post(f"{base}/requests.json", data=form)
+    assert created.status_code == 200, created.text
+    (answer,) = created.json()
+    number = answer["service_request_id"]
+    with Session(engine_for(db)) as s:
+        service.dispatch(s, people.agent, number, people.transport.id)
+    (one,) = httpx.get(f"{base}/requests/{number}.json", params={"api_key": "city-app-key"}).json()
+    assert set(one) == SPEC_FIELDS
+    assert (one["status"], one["agency_responsible"], one["service_code"]) == ("open", "A市交通运输局", "help")
+    assert one["expected_datetime"] and one["requested_datetime"]
+    assert PHONE not in str(one)
+    (by_token,) = httpx.get(f"{base}/tokens/{answer['token']}.json", params={"api_key": "city-app-key"}).json()
+    assert by_token["service_request_id"] == number
+    listed = httpx.get(f"{base}/requests.json", params={"api_key": "city-app-key", "status": "open"}).json()
+    assert [r["service_request_id"] for r in listed] == [number]
+    refused = httpx.get(f"{base}/requests/{number}.json")
+    assert refused.status_code == 403 and set(refused.json()[0]) == {"code", "description"}
+    bad = httpx.post(f"{base}/requests.json", data=form | {"service_code": "nope"})
+    assert bad.status_code == 400 and bad.json()[0]["code"] == 400
