@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from analytics.routes import router as analytics_router
 from hotline.auth.routes import router as auth_router
 from hotline.callers.routes import router as callers_router
 from hotline.directory.routes import router as directory_router
@@ -70,6 +71,7 @@ def create_app() -> FastAPI:
     app.include_router(selfservice_router)  # 自助查询: /selfservice page, ticket/approval lookups, voice
     app.include_router(open311_router)  # Open311 GeoReport v2 façade
     app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
+    app.include_router(analytics_router)  # 工单研判: /analytics page, report, drill-down, CSV, meeting pack
     install_pages(app)
 
     @app.get("/api/health", tags=["运维 ops"], summary="健康检查")

@@ -114,6 +114,7 @@ def _mount_plugins() -> None:
         ("asr.cli", "call_app", "call"),
         ("routing.linkage.cli", "sim_app", "partner-sim"),
         ("routing.linkage.cli", "linkage_app", "linkage"),
+        ("analytics.cli", "app", "analytics"),
         ("approvals_bridge.cli", "app", "approvals"),
     ):
         try:

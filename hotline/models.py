@@ -1,5 +1,6 @@
 """Every table of the product, imported in one place so migrations and tests see the whole schema."""
 
+from analytics.models import TicketReaction  # noqa: F401
 from hotline.auth.models import User
 from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.directory.models import Department

@@ -1,0 +1,62 @@
+"""`hotline analytics …`: the meeting pack, the rising-issue check and the demo history."""
+
+from datetime import date
+from pathlib import Path
+
+import typer
+from sqlmodel import Session
+
+app = typer.Typer(help="工单研判：研判会材料、突发上升预警、演示历史", no_args_is_help=True)
+
+
+@app.command("pack")
+def pack(
+    first: str = typer.Option(..., "--from", help="开始日期 YYYY-MM-DD"),
+    last: str = typer.Option(..., "--to", help="结束日期 YYYY-MM-DD（含）"),
+    district: str | None = typer.Option(None, help="区县，如 A2区；不填为全市"),
+    out: Path = typer.Option(Path("var/analytics"), help="输出目录"),
+) -> None:
+    """生成研判会材料：Excel 工作簿（每节一页、原生图表）和 PDF 报告。"""
+    from analytics.pack.build import STEPS, make_pack
+    from analytics.period import parse_period
+    from hotline.db import get_engine
+
+    period = parse_period(first, last)
+    with typer.progressbar(length=STEPS, label="生成研判会材料") as bar, Session(get_engine()) as session:
+        made = make_pack(session, period, out, district, progress=lambda _: bar.update(1))
+    typer.echo(f"Excel：{made.workbook}")
+    typer.echo(f"PDF：  {made.pdf}")
+    typer.echo(f"工单 {made.report.ticket_count} 张，热点 {len(made.report.topics)} 个，"
+               f"突发/上升 {len(made.report.rising)} 条，重复投诉线索 {len(made.report.repeats)} 条。")  # fmt: skip
+
+
+@app.command("rising")
+def rising(
+    day: str = typer.Option(None, help="检查哪一天（默认今天）"),
+    publish: bool = typer.Option(True, help="向事件总线推送 analytics.rising 预警"),
+) -> None:
+    """检查突发/上升事项：当天件数相对前 14 天基线明显跳升的事项。"""
+    from zoneinfo import ZoneInfo
+
+    from analytics.spikes import publish_rising, rising_for
+    from hotline.db import get_engine, utcnow
+    from hotline.settings import get_settings
+
+    last = date.fromisoformat(day) if day else utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
+    with Session(get_engine()) as session:
+        issues = rising_for(session, last)
+    for issue in issues:
+        typer.echo(f"{issue.day} {issue.label}：{issue.count} 件（基线日均 {issue.baseline_mean}）")
+    if publish:
+        publish_rising(issues)
+    typer.echo(f"共 {len(issues)} 条预警。")
+
+
+@app.command("demo-history")
+def demo_history(tickets: int = typer.Option(1500, help="一年内生成多少张工单")) -> None:
+    """在演示库中生成一年的工单历史（真实留言、真实答复时间、走完流转），供研判页面展示。"""
+    from analytics.demo_history import build_history
+    from hotline.db import get_engine
+
+    with Session(get_engine()) as session:
+        build_history(session, tickets, echo=typer.echo)

@@ -1,0 +1,270 @@
+"""Department performance (承办单位绩效): every figure from the ticket history (ticket_event).
+
+The unit of count is an assignment (一次派单): one dispatch, re-dispatch or insist to one department, followed
+through its history until the ticket leaves that department (a return, a later dispatch). Assignments are
+counted in the period of their dispatch. SQL picks the history rows of the period's assignments with the
+fields the figures need (JSON fields extracted in the database); one pass in Python follows each assignment.
+The definitions are written down in docs/indicators.md.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from analytics.period import Period
+from analytics.workclock import WorkClock
+from hotline.db import utcnow
+from hotline.directory.models import Department
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.states import Action
+
+DISPATCHES = (Action.dispatch.value, Action.redispatch.value, Action.insist.value)
+FOLLOWED = DISPATCHES + tuple(
+    a.value
+    for a in (
+        Action.sign,
+        Action.return_,
+        Action.request_extension,
+        Action.approve_extension,
+        Action.reply,
+        Action.accept_reply,
+        Action.callback,
+        Action.reopen,
+    )
+)
+# Ranking score: weights of the rates (a rate where less is better enters as 1 − rate).
+SCORE_WEIGHTS = {"sign_rate": 15, "ontime_rate": 30, "satisfaction_rate": 30, "callback_rate": 10,
+                 "return_rate": 10, "extension_rate": 5}  # fmt: skip
+LOWER_IS_BETTER = {"return_rate", "extension_rate"}
+
+
+@dataclass
+class Assignment:
+    ticket_id: int
+    department_id: int | None
+    district: str | None
+    request_type: str
+    dispatched_at: datetime
+    sign_due: datetime | None
+    reply_due: datetime | None
+    signed_at: datetime | None = None
+    returned: bool = False
+    extension_requested: bool = False
+    extension_approved: bool = False
+    last_reply_at: datetime | None = None
+    replied_at: datetime | None = None  # the reply the centre accepted (办结答复)
+    callback: str | None = None  # satisfied / dissatisfied
+
+
+@dataclass
+class Figures:
+    """One row of the performance table: counts and the rates made of them (None when nothing to divide)."""
+
+    key: str
+    name: str
+    assignments: int = 0
+    returned: int = 0
+    sign_due: int = 0
+    signed_in_time: int = 0
+    completion_due: int = 0
+    completed_in_time: int = 0
+    completed: int = 0
+    extension_requested: int = 0
+    extended: int = 0
+    callbacks: int = 0
+    satisfied: int = 0
+    handling_days_total: float = 0.0
+    score: float | None = None
+    rank: int | None = None
+
+    @property
+    def kept(self) -> int:
+        """Assignments the department kept (not returned): the base of the handling figures."""
+        return self.assignments - self.returned
+
+    def rates(self) -> dict[str, float | None]:
+        return {
+            "sign_rate": _ratio(self.signed_in_time, self.sign_due),
+            "ontime_rate": _ratio(self.completed_in_time, self.completion_due),
+            "return_rate": _ratio(self.returned, self.assignments),
+            "extension_rate": _ratio(self.extended, self.kept),
+            "callback_rate": _ratio(self.callbacks, self.completed),
+            "satisfaction_rate": _ratio(self.satisfied, self.callbacks),
+            "average_handling_days": round(self.handling_days_total / self.completed, 2) if self.completed else None,
+        }
+
+    def as_dict(self) -> dict:
+        counts = {k: v for k, v in self.__dict__.items() if k != "handling_days_total"}
+        return counts | {"kept": self.kept} | self.rates()
+
+
+RATE_NAMES = {
+    "sign_rate": "签收及时率",
+    "ontime_rate": "按时办结率",
+    "return_rate": "退单率",
+    "extension_rate": "延期率",
+    "callback_rate": "回访率",
+    "satisfaction_rate": "满意率",
+    "average_handling_days": "平均办理时长（工作日）",
+}
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def assignments(session: Session, period: Period, as_of: datetime | None = None) -> list[Assignment]:
+    """The period's assignments, each followed through its history up to `as_of` (default: now)."""
+    as_of = as_of or utcnow()
+    e = TicketEvent
+    cohort = select(e.ticket_id).where(e.action.in_(DISPATCHES), e.at >= period.start, e.at < period.end)
+    rows = session.execute(
+        select(
+            e.ticket_id,
+            e.action,
+            e.at,
+            e.after["department_id"].as_integer(),
+            e.after["sign_due_at"].as_string(),
+            e.after["reply_due_at"].as_string(),
+            e.after["satisfaction"].as_string(),
+            Ticket.district,
+            Ticket.request_type,
+        )
+        .join(Ticket, Ticket.id == e.ticket_id)
+        .where(e.ticket_id.in_(cohort), e.action.in_(FOLLOWED), e.at >= period.start, e.at < as_of)
+        .order_by(e.ticket_id, e.at, e.id)
+    )
+    found: list[Assignment] = []
+    current: Assignment | None = None
+    last_ticket = None
+    for ticket_id, action, at, department_id, sign_due, reply_due, satisfaction, district, request_type in rows:
+        if ticket_id != last_ticket:
+            current, last_ticket = None, ticket_id
+        if action in DISPATCHES:
+            current = None
+            if at < period.end:
+                current = Assignment(ticket_id, department_id, district, request_type, at,
+                                     _when(sign_due), _when(reply_due))  # fmt: skip
+                found.append(current)
+            continue
+        if current is None:
+            continue
+        if action == "sign":
+            current.signed_at = current.signed_at or at
+        elif action == "return":
+            current.returned = True
+            current = None
+        elif action == "request_extension":
+            current.extension_requested = True
+        elif action == "approve_extension":
+            current.extension_approved = True
+            current.reply_due = _when(reply_due) or current.reply_due
+        elif action == "reply":
+            current.last_reply_at = at
+        elif action == "accept_reply":
+            current.replied_at = current.replied_at or current.last_reply_at
+        elif action == "callback" and current.callback is None:
+            current.callback = satisfaction
+        elif action == "reopen":
+            current = None
+    return found
+
+
+def _add(fig: Figures, a: Assignment, as_of: datetime, clock: WorkClock) -> None:
+    fig.assignments += 1
+    if a.returned:
+        fig.returned += 1
+        return
+    if a.signed_at is not None or (a.sign_due is not None and a.sign_due < as_of):
+        fig.sign_due += 1
+        if a.signed_at is not None and a.sign_due is not None and a.signed_at <= a.sign_due:
+            fig.signed_in_time += 1
+    fig.extension_requested += a.extension_requested
+    fig.extended += a.extension_approved
+    if a.replied_at is not None or (a.reply_due is not None and a.reply_due < as_of):
+        fig.completion_due += 1
+    if a.replied_at is not None:
+        fig.completed += 1
+        fig.handling_days_total += clock.working_days(a.dispatched_at, a.replied_at)
+        if a.reply_due is not None and a.replied_at <= a.reply_due:
+            fig.completed_in_time += 1
+    if a.callback is not None:
+        fig.callbacks += 1
+        fig.satisfied += a.callback == "satisfied"
+
+
+def figures_by(
+    items: Iterable[Assignment],
+    key: Callable[[Assignment], str],
+    name: Callable[[str], str],
+    as_of: datetime,
+    clock: WorkClock,
+) -> dict[str, Figures]:
+    table: dict[str, Figures] = {}
+    for a in items:
+        k = key(a)
+        fig = table.get(k)
+        if fig is None:
+            fig = table[k] = Figures(k, name(k))
+        _add(fig, a, as_of, clock)
+    return table
+
+
+def score(figures: list[Figures], min_assignments: int = 1) -> list[Figures]:
+    """Weighted score out of 100 from the rates the row has; ranked best first. Rows too small are not ranked."""
+    for fig in figures:
+        rates = fig.rates()
+        got = {k: rates[k] for k in SCORE_WEIGHTS if rates[k] is not None}
+        if not got or fig.assignments < min_assignments:
+            fig.score = None
+            continue
+        total = sum(SCORE_WEIGHTS[k] * ((1 - v) if k in LOWER_IS_BETTER else v) for k, v in got.items())
+        fig.score = round(100 * total / sum(SCORE_WEIGHTS[k] for k in got), 1)
+    ranked = sorted((f for f in figures if f.score is not None), key=lambda f: (-f.score, -f.assignments, f.name))
+    for rank, fig in enumerate(ranked, 1):
+        fig.rank = rank
+    return ranked + sorted((f for f in figures if f.score is None), key=lambda f: f.name)
+
+
+@dataclass
+class Performance:
+    period: Period
+    total: Figures
+    departments: list[Figures]
+    districts: list[Figures]
+    weeks: list[Figures] = field(default_factory=list)  # trend: the centre's figures by week of dispatch
+
+
+def clock_for(period: Period, as_of: datetime) -> WorkClock:
+    last = max(period.last, period.local_day(as_of)) + timedelta(days=1)
+    return WorkClock(period.first - timedelta(days=1), last)
+
+
+def performance(session: Session, period: Period, as_of: datetime | None = None, min_rank: int = 5) -> Performance:
+    as_of = as_of or utcnow()
+    items = assignments(session, period, as_of)
+    clock = clock_for(period, as_of)
+    names = {str(i): n for i, n in session.execute(select(Department.id, Department.name))}
+    departments = figures_by(items, lambda a: str(a.department_id), lambda k: names.get(k, "未知单位"), as_of, clock)
+    districts = figures_by(items, lambda a: a.district or "未注明区县", lambda k: k, as_of, clock)
+    total = figures_by(items, lambda a: "all", lambda k: "全市", as_of, clock).get("all", Figures("all", "全市"))
+
+    def week_of(a: Assignment) -> str:
+        day: date = period.local_day(a.dispatched_at)
+        return (day - timedelta(days=day.weekday())).isoformat()
+
+    weeks = figures_by(items, week_of, lambda k: f"{k} 起一周", as_of, clock)
+    return Performance(
+        period=period,
+        total=total,
+        departments=score(list(departments.values()), min_rank),
+        districts=score(list(districts.values()), min_rank),
+        weeks=[weeks[k] for k in sorted(weeks)],
+    )

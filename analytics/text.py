@@ -1,0 +1,53 @@
+"""Words and places of a ticket, for grouping tickets about the same matter.
+
+Words come from the classifier's jieba tokenizer (the hotline's own dictionary and stop words). Places matter
+more than other words — the same complaint about two different estates is two matters — so place names are
+picked out (district codes, and words ending in 路/小区/街道/村 … joined to the word before) and weighted up.
+"""
+
+import re
+from dataclasses import dataclass
+
+from classifier.text import PLACE_CODE, tokenize
+
+PLACE_SUFFIXES = ("小区", "社区", "街道", "大道", "路", "街", "巷", "村", "镇", "乡", "花园", "广场", "公寓",
+                  "大厦", "家园", "新城", "公园", "市场", "学校", "小学", "中学", "幼儿园", "医院", "苑", "湾",
+                  "园", "城", "府", "庭", "期", "栋")  # fmt: skip
+WHOLE_PLACES = ("小区", "社区", "街道", "大道", "路", "街", "巷", "村", "镇", "乡")
+_CJK = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]+$")
+GENERIC = {"小区", "社区", "街道", "道路", "马路", "公路", "农村", "城市", "学校", "医院", "市场", "公园", "乡镇",
+           "城区", "小学", "中学", "幼儿园", "一期", "二期", "三期", "本村", "我村", "该村", "全村",
+           "花园"}  # fmt: skip
+BODY_CHARS = 160  # the start of the body says what it is about; the rest repeats and digresses
+TITLE_WEIGHT = 2
+
+
+@dataclass(frozen=True)
+class TicketText:
+    words: list[str]  # title words (counted twice) and the start of the body
+    places: list[str]  # distinct, in order of appearance
+
+
+def places_in(tokens: list[str]) -> list[str]:
+    found: list[str] = []
+    previous = ""
+    for token in tokens:
+        place = None
+        if PLACE_CODE.fullmatch(token):
+            place = None  # a district code is too broad to tell matters apart; the ticket has a district field
+        elif token in WHOLE_PLACES and len(previous) >= 2 and _CJK.match(previous) and not PLACE_CODE.match(previous):
+            place = previous + token
+        elif len(token) >= 3 and token.endswith(PLACE_SUFFIXES) and token not in GENERIC:
+            # jieba sometimes cuts one character off a name (灰 / 埠小区): give it back
+            place = previous + token if len(previous) == 1 and _CJK.match(previous) else token
+        if place and place not in GENERIC and place not in found:
+            found.append(place)
+        previous = token
+    return found
+
+
+def ticket_text(title: str, body: str) -> TicketText:
+    title_tokens = tokenize(title)
+    body_tokens = tokenize(body[:BODY_CHARS])
+    places = places_in(title_tokens) + [p for p in places_in(body_tokens) if p not in places_in(title_tokens)]
+    return TicketText(words=title_tokens * TITLE_WEIGHT + body_tokens, places=places)

@@ -1,0 +1,181 @@
+"""Hot topics (热点): tickets about the same matter grouped together and ranked by a hotness index.
+
+Grouping: TF-IDF over jieba words of the title (counted twice) and the start of the body, with place names as
+extra features weighted up; two tickets are linked when their cosine similarity reaches SIMILAR, and a topic is
+a connected group of linked tickets. Identical texts are vectorised once (repeat postings are common).
+Hotness (热度指数) = 件数 + 0.5 × 比上期增加件数 + 重复来电件数 + ln(1 + 点赞数); see docs/indicators.md.
+"""
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from analytics.text import TicketText, ticket_text
+
+SIMILAR = 0.45  # cosine similarity from which two tickets are about the same matter
+PLACE_WEIGHT = 0.6  # place features relative to the words block (both blocks are l2-normalised)
+CHUNK = 2000  # rows per block of the similarity product: bounds memory on big months
+
+
+@dataclass(frozen=True)
+class Doc:
+    ticket_id: int
+    number: str
+    title: str
+    body: str
+    created_at: datetime
+    district: str | None = None
+    caller_id: int | None = None
+    likes: int = 0
+    state: str = ""
+    department_id: int | None = None
+
+
+@dataclass
+class Topic:
+    id: int
+    label: str
+    keywords: list[str]
+    places: list[str]
+    count: int
+    previous: int
+    growth: float | None  # (count − previous) / previous; None when the previous period had none
+    repeat_tickets: int  # tickets from callers who wrote more than once about this matter
+    likes: int
+    hotness: float
+    districts: dict[str, int]
+    ticket_ids: list[int]
+    examples: list[dict] = field(default_factory=list)
+
+
+def _texts(docs: Sequence[Doc]) -> tuple[list[TicketText], list[int]]:
+    """Tokenise each distinct (title, body start) once; `index[i]` is doc i's row among the distinct texts."""
+    seen: dict[tuple[str, str], int] = {}
+    texts: list[TicketText] = []
+    index: list[int] = []
+    for doc in docs:
+        key = (doc.title, doc.body[:160])
+        if key not in seen:
+            seen[key] = len(texts)
+            texts.append(ticket_text(doc.title, doc.body))
+        index.append(seen[key])
+    return texts, index
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def vectorise(texts: Sequence[TicketText]) -> tuple[csr_matrix, TfidfVectorizer]:
+    words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
+    matrix = words.fit_transform([t.words for t in texts])
+    if any(t.places for t in texts):
+        places = TfidfVectorizer(analyzer=_identity, min_df=1)
+        place_matrix = places.fit_transform([t.places for t in texts]) * PLACE_WEIGHT
+        matrix = hstack([matrix, place_matrix]).tocsr()
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    scale = csr_matrix((1 / norms, (np.arange(len(norms)), np.arange(len(norms)))))
+    return (scale @ matrix).tocsr(), words
+
+
+def group(texts: Sequence[TicketText], similar: float = SIMILAR) -> np.ndarray:
+    """Topic label of each text, by star clustering on the 'similar enough' graph.
+
+    The text with the most similar neighbours leads a topic and takes its ungrouped neighbours, then the next.
+    Every member is similar to its leader, so topics do not chain into one (connected components would:
+    A~B~C~… over common words).
+    """
+    n = len(texts)
+    if not n:
+        return np.zeros(0, dtype=int)
+    matrix, _ = vectorise(texts)
+    rows, cols = [], []
+    for start in range(0, n, CHUNK):
+        block = (matrix[start : start + CHUNK] @ matrix.T).tocoo()
+        keep = block.data >= similar
+        rows.append(block.row[keep] + start)
+        cols.append(block.col[keep])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+    degree = np.asarray(graph.sum(axis=1)).ravel()
+    labels = np.full(n, -1, dtype=int)
+    for leader in np.argsort(-degree, kind="stable"):
+        if labels[leader] >= 0:
+            continue
+        labels[leader] = leader
+        neighbours = graph.indices[graph.indptr[leader] : graph.indptr[leader + 1]]
+        free = neighbours[labels[neighbours] < 0]
+        labels[free] = leader
+    return labels
+
+
+def _keywords(texts: list[TicketText], top: int = 5) -> list[str]:
+    counts = Counter(w for t in texts for w in set(t.words))
+    places = {p for t in texts for p in t.places}
+    return [w for w, _ in counts.most_common(top + len(places)) if w not in places and len(w) > 1][:top]
+
+
+def _places(texts: list[TicketText], top: int = 3) -> list[str]:
+    counts = Counter(p for t in texts for p in t.places)
+    return [p for p, _ in counts.most_common(top)]
+
+
+def hotness(count: int, previous: int, repeat_tickets: int, likes: int) -> float:
+    return round(count + 0.5 * max(0, count - previous) + repeat_tickets + math.log1p(max(0, likes)), 2)
+
+
+def hot_topics(docs: Sequence[Doc], previous_docs: Sequence[Doc] = (), limit: int = 20, min_count: int = 2,
+               similar: float = SIMILAR) -> list[Topic]:  # fmt: skip
+    """Topics of `docs`, hottest first; `previous_docs` (the period before) are grouped together with them
+    so that the growth of each topic against the previous period can be counted."""
+    all_docs = list(docs) + list(previous_docs)
+    texts, index = _texts(all_docs)
+    labels = group(texts, similar)
+    current: dict[int, list[int]] = defaultdict(list)
+    before: Counter[int] = Counter()
+    for i, _doc in enumerate(all_docs):
+        label = int(labels[index[i]])
+        if i < len(docs):
+            current[label].append(i)
+        else:
+            before[label] += 1
+    topics = []
+    for label, members in current.items():
+        if len(members) < min_count:
+            continue
+        member_docs = [all_docs[i] for i in members]
+        member_texts = [texts[index[i]] for i in members]
+        callers = Counter(d.caller_id for d in member_docs if d.caller_id is not None)
+        repeat = sum(n for n in callers.values() if n > 1)
+        likes = sum(d.likes for d in member_docs)
+        previous = before[label]
+        keywords = _keywords(member_texts)
+        places = _places(member_texts)
+        member_docs.sort(key=lambda d: d.created_at)
+        topics.append(
+            Topic(
+                id=label,
+                label=member_docs[0].title[:30],
+                keywords=keywords,
+                places=places,
+                count=len(members),
+                previous=previous,
+                growth=round((len(members) - previous) / previous, 3) if previous else None,
+                repeat_tickets=repeat,
+                likes=likes,
+                hotness=hotness(len(members), previous, repeat, likes),
+                districts=dict(Counter(d.district or "未注明" for d in member_docs).most_common()),
+                ticket_ids=[d.ticket_id for d in member_docs],
+                examples=[{"number": d.number, "title": d.title, "created_at": d.created_at.isoformat()}
+                          for d in member_docs[:3]],
+            )
+        )
+    topics.sort(key=lambda t: (-t.hotness, -t.count, t.label))
+    return topics[:limit]

@@ -1,0 +1,103 @@
+"""Hot-topic grouping on real message pairs known to be about the same matter, and spike detection on
+constructed daily series."""
+
+import csv
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from analytics.spikes import detect_spikes
+from analytics.text import ticket_text
+from analytics.topics import Doc, group, hot_topics
+from hotline.settings import get_settings
+
+# Pairs read by hand in unlabelled.csv: different wording (and mostly different callers), one matter.
+SAME_MATTER = [
+    ("190337", "196264"),  # 伊景园滨河苑捆绑销售车位
+    ("189950", "190802"),  # 丽发新城旁建搅拌站噪音
+    ("189093", "214709"),  # 西湖街道茶场村五组何时拆迁
+    ("190156", "217739"),  # 星沙中贸城/中茂城拖欠购房资金
+    ("208185", "253650"),  # 士官转业安置政策
+]
+# Same place or same kind of complaint, different matters.
+DIFFERENT = [
+    ("247859", "254873"),  # 灰埠小区：流动摊贩占道 vs 酒吧噪音
+    ("190337", "189950"),  # 车位捆绑销售 vs 搅拌站噪音
+    ("189950", "189093"),
+]
+BACKGROUND = 400  # other real messages around them, so the test is not a contest of ten
+
+
+@pytest.fixture(scope="module")
+def messages() -> dict[str, dict]:
+    data_dir = get_settings().data_dir
+    if data_dir is None:
+        pytest.fail("the real messages are needed (../shared/data or HOTLINE_DATA_DIR)")
+    with (data_dir / "messages" / "unlabelled.csv").open(encoding="utf-8", newline="") as fh:
+        return {row["id"]: row for row in csv.DictReader(fh)}
+
+
+def _labels(messages: dict[str, dict]) -> dict[str, int]:
+    wanted = {i for pair in SAME_MATTER + DIFFERENT for i in pair}
+    ids = sorted(wanted) + [i for i in sorted(messages) if i not in wanted][:BACKGROUND]
+    labels = group([ticket_text(messages[i]["title"], messages[i]["body"]) for i in ids])
+    return dict(zip(ids, (int(x) for x in labels), strict=True))
+
+
+def test_messages_about_one_matter_share_a_topic(messages):
+    labels = _labels(messages)
+    for a, b in SAME_MATTER:
+        assert labels[a] == labels[b], (messages[a]["title"], messages[b]["title"])
+
+
+def test_different_matters_stay_apart_even_at_one_place(messages):
+    labels = _labels(messages)
+    for a, b in DIFFERENT:
+        assert labels[a] != labels[b], (messages[a]["title"], messages[b]["title"])
+
+
+def test_places_are_found_in_real_titles(messages):
+    assert "茶场村" in ticket_text(messages["189093"]["title"], "").places
+    assert "西湖街道" in ticket_text(messages["189093"]["title"], "").places
+
+
+def test_hotness_ranks_the_growing_repeated_matter_first(messages):
+    at = datetime(2025, 3, 3, 2, tzinfo=UTC)
+
+    def doc(n: int, message_id: str, caller: int, likes: int = 0, days: int = 0) -> Doc:
+        m = messages[message_id]
+        return Doc(n, f"T{n}", m["title"], m["body"], at - timedelta(days=days), "A2区", caller, likes)
+
+    # 搅拌站: 3 tickets now (two from caller 7), none before; 拆迁: 2 now, 2 before, 10 likes.
+    now = [doc(1, "189950", 7), doc(2, "190802", 7), doc(3, "253040", 8), doc(4, "189093", 9, likes=10),
+           doc(5, "214709", 10)]  # fmt: skip
+    before = [doc(6, "189093", 11, days=40), doc(7, "214709", 12, days=41)]
+    topics = hot_topics(now, before)
+    assert [t.count for t in topics] == [3, 2]
+    first, second = topics
+    assert sorted(first.ticket_ids) == [1, 2, 3]
+    assert (first.previous, first.growth, first.repeat_tickets) == (0, None, 2)
+    assert first.hotness == 3 + 0.5 * 3 + 2  # count + half the increase + repeat tickets, no likes
+    assert (second.previous, second.growth, second.likes) == (2, 0.0, 10)
+    assert second.hotness == 4.4  # 2 + 0 + 0 + ln(1 + 10) = 4.398, kept to two decimals
+
+
+def test_spike_against_a_quiet_baseline():
+    series = [1, 0, 2, 1, 1, 0, 1, 2, 1, 0, 1, 1, 2, 1, 9]
+    (spike,) = detect_spikes(series)
+    assert (spike.index, spike.count) == (14, 9)
+    assert spike.baseline_mean == pytest.approx(14 / 14)
+    assert spike.threshold == pytest.approx(4.0)  # 1 + 3 × max(sd 0.6, √1, 1)
+
+
+def test_no_spike_for_ordinary_variation_or_tiny_counts():
+    assert detect_spikes([5] * 14 + [8]) == []  # 5 + 3 × √5 = 11.7 > 8
+    assert detect_spikes([0] * 14 + [2]) == []  # under the minimum of 3 a day
+    assert detect_spikes([0] * 14 + [3]) == []  # threshold 0 + 3 × 1 = 3, must be exceeded
+    assert [s.index for s in detect_spikes([0] * 14 + [4])] == [14]
+
+
+def test_a_spike_becomes_the_new_baseline():
+    series = [1] * 14 + [10] * 15
+    # day 14: 1 + 3 × 1 = 4; day 15: 1.64 + 3 × 2.32 = 8.6; day 16: 2.29 + 3 × 3.15 = 11.7 > 10, absorbed
+    assert [(s.index, s.threshold) for s in detect_spikes(series)] == [(14, 4.0), (15, 8.6)]
