@@ -105,13 +105,14 @@ def drill_rows(session, period: Period, district: str | None, ids: str | None, d
 DRILL_HEADERS = ["工单编号", "受理时间", "诉求摘要", "诉求类型", "区县", "一级分类", "状态"]
 
 
-def _csv(headers: list[str], rows: list[list], name: str) -> Response:
+def _csv(headers: list[str], rows: list[list], name: str, ascii_name: str = "export") -> Response:
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with the BOM
     writer = csv.writer(out)
     writer.writerow(headers)
     writer.writerows(rows)
-    disposition = f"attachment; filename=\"{name}.csv\"; filename*=UTF-8''{_quote(name)}.csv"
+    # Headers are Latin-1: the Chinese name goes only in the RFC 5987 form, with a plain fallback.
+    disposition = f"attachment; filename=\"{ascii_name}.csv\"; filename*=UTF-8''{_quote(name)}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
 
 
