@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -90,8 +91,26 @@ def seed(if_empty: bool, ticket_count: int, echo: Callable[[str], None]) -> None
             echo(f"演示工单：{len(stories)} 张，取自 {data_dir / 'messages'} 的真实留言，按留言的真实时间走完流转。")
             echo(f"  {_state_counts(session)}")
             echo(f"  时钟巡检：超期督办 {len(result.overdue)} 张，临期催办 {len(result.near_due)} 张。")
+            _seed_knowledge_and_approvals(session, data_dir, echo)
         print_user_table(seeded_users, names, echo)
     echo(f"用时 {time.monotonic() - started:.1f} 秒。")
+
+
+def _seed_knowledge_and_approvals(session: Session, data_dir: Path, echo: Callable[[str], None]) -> None:
+    """The real service guide (办事指南) becomes the knowledge base and the catalogue of demo approval cases."""
+    from approvals_bridge.embedded import seed_demo
+    from approvals_bridge.models import ApprovalCase
+    from knowledge.guide import import_service_guide
+
+    guide = data_dir / "knowledge" / "service_guide.csv"
+    if not guide.is_file():
+        echo(f"未找到办事指南 {guide}：知识库和演示办件为空。")
+        return
+    imported = import_service_guide(session, guide)
+    echo(f"知识库：导入办事指南 {imported.created + imported.updated + imported.unchanged} 条。")
+    echo(f"演示办件：新增 {seed_demo(session, data_dir)} 件。可在 /selfservice 试查，例如：")
+    for case in session.exec(select(ApprovalCase).order_by(ApprovalCase.id).limit(2)):
+        echo(f"  申办号 {case.application_no}，手机 {case.applicant_phone}（{case.item_name}，{case.stage}）")
 
 
 def _database_hint() -> str:
