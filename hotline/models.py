@@ -1,6 +1,7 @@
 """Every table of the product, imported in one place so migrations and tests see the whole schema."""
 
 from analytics.models import TicketReaction  # noqa: F401
+from approvals_bridge.models import ApprovalCase  # noqa: F401
 from hotline.auth.models import User
 from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.directory.models import Department
@@ -8,7 +9,6 @@ from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumber
 from knowledge.models import Article, ArticleRating, ArticleVersion  # noqa: F401
 from routing.acd.models import AgentPresence, QueuedCall
 from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage, SeenNonce  # noqa: F401
-from approvals_bridge.models import ApprovalCase  # noqa: F401
 from selfservice.models import LookupAudit, Open311Token  # noqa: F401
 
 __all__ = [
