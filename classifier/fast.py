@@ -85,10 +85,11 @@ class FastModel:
         all_indices: list[np.ndarray] = []
         all_values: list[np.ndarray] = []
         for block, block_terms in zip(self.blocks, terms, strict=True):
-            counts = Counter(t for t in block_terms if t in block.vocabulary)
+            vocabulary = block.vocabulary
+            counts = {t: c for t, c in Counter(block_terms).items() if t in vocabulary}
             if not counts:
                 continue
-            local = np.fromiter((block.vocabulary[t] for t in counts), dtype=np.int64, count=len(counts))
+            local = np.fromiter((vocabulary[t] for t in counts), dtype=np.int64, count=len(counts))
             tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts))
             values = tf * block.idf[local]
             values *= block.weight / np.linalg.norm(values)

@@ -12,11 +12,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.text import compact, tokenize
+from classifier.text import normalise, tokenize
 
 # Longer texts add nothing a classifier needs and make tokenising slow (10 MB inputs must not stall a
 # call): the head of a message names its matter.
-MAX_CHARS = 3000
+MAX_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,11 @@ class Doc:
 def make_doc(title: str, body: str) -> Doc:
     title = title[:MAX_CHARS]
     body = body[: max(0, MAX_CHARS - len(title))]
+    title = normalise(title)
+    body = normalise(body)
     title_words = tokenize(title) if title else []
     body_words = tokenize(body) if body else []
-    return Doc(words=title_words + body_words, title_words=title_words, chars=compact(f"{title}{body}"))
+    return Doc(words=title_words + body_words, title_words=title_words, chars=f"{title}{body}".replace(" ", ""))
 
 
 def words_with_bigrams(doc: Doc) -> list[str]:

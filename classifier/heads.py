@@ -50,7 +50,8 @@ def fit_head(
     features, y = features[keep], y[keep]
     sample_weight = None if sample_weight is None else np.asarray(sample_weight)[keep]
     folds = calibration_folds
-    model = CalibratedClassifierCV(LinearSVC(C=c, class_weight="balanced"), method="sigmoid", cv=folds, ensemble=False)
+    svc = LinearSVC(C=c, class_weight="balanced", tol=1e-3)
+    model = CalibratedClassifierCV(svc, method="sigmoid", cv=folds, ensemble=False)
     model.fit(features, y, sample_weight=sample_weight)
     return model
 

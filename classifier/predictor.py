@@ -90,7 +90,8 @@ class Predictor:
 
 def _with_cue_reason(prediction: HeadPrediction, title: str, body: str) -> HeadPrediction:
     """Put a request-type cue word that agrees with the model first in the reason: it reads best."""
-    cues = [c.cue for c in request_type_cues(title, body) if c.label == prediction.label]
+    # Cue phrases sit near the start of a message; scanning all of it costs milliseconds per call.
+    cues = [c.cue for c in request_type_cues(title[:200], body[:300]) if c.label == prediction.label]
     words = list(dict.fromkeys([*cues, *prediction.reason_words]))[:5]
     return HeadPrediction(prediction.label, prediction.confidence, prediction.top, words, prediction.source)
 
