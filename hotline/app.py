@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from analytics.routes import router as analytics_router
+from agent_console.routes import router as console_router
 from hotline.auth.routes import router as auth_router
 from hotline.callers.routes import router as callers_router
 from hotline.directory.routes import router as directory_router
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
     app.include_router(open311_router)  # Open311 GeoReport v2 façade
     app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
     app.include_router(analytics_router)  # 工单研判: /analytics page, report, drill-down, CSV, meeting pack
+    app.include_router(console_router)  # 座席控制台 /console, 班长看板 /wallboard, /api/console/ws
     install_pages(app)
 
     @app.get("/api/health", tags=["运维 ops"], summary="健康检查")

@@ -1,0 +1,232 @@
+"""The console's pages, assets, WebSocket and the few API routes only the console needs.
+
+The caller's full number stays on the server: the console asks for a queued call's history by the call.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from agent_console import assist, socket
+from agent_console.hub import WATCHER_ROLES, Hub
+from agent_console.protocol import PATH
+from agent_console.settings import get_console_settings
+from hotline.auth.deps import CurrentActor, SessionDep, require_roles
+from hotline.auth.models import Role, User
+from hotline.callers.models import Call, Caller, mask_phone
+from hotline.callers.service import transcript
+from hotline.errors import Forbidden, NotFound
+from hotline.events import Event, get_bus
+from hotline.tickets.models import Ticket
+from hotline.tickets.queries import outs
+from hotline.tickets.schemas import TicketOut
+from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, QueuedCall
+
+STATIC = Path(__file__).parent / "static"
+PAGES = {"/console": "console.html", "/wallboard": "wallboard.html"}
+ASSETS = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css")}
+MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Runs inside the app's lifespan, after the bus has started."""
+    hub = Hub(get_bus(), get_console_settings())
+    await hub.start()
+    app.state.console_hub = hub
+    try:
+        yield
+    finally:
+        await hub.stop()
+
+
+router = APIRouter(lifespan=lifespan)
+api = APIRouter(prefix="/api/console", tags=["座席控制台 console"])
+_centre = Depends(require_roles(Role.agent, Role.supervisor, Role.manager, Role.admin))
+_supervisors = Depends(require_roles(Role.supervisor, Role.admin))
+
+
+def _page(name: str):
+    def serve() -> FileResponse:
+        return FileResponse(STATIC / name, media_type="text/html; charset=utf-8")
+
+    return serve
+
+
+for _path, _file in PAGES.items():
+    router.add_api_route(_path, _page(_file), include_in_schema=False)
+
+
+@router.get("/console/assets/{name}", include_in_schema=False)
+def asset(name: str) -> FileResponse:
+    if name not in ASSETS:  # only the files that ship, never a path
+        raise NotFound("没有这个文件", code="asset_not_found")
+    return FileResponse(STATIC / name, media_type=MEDIA[Path(name).suffix], headers={"Cache-Control": "no-cache"})
+
+
+@router.websocket(PATH)
+async def console_socket(websocket: WebSocket) -> None:
+    await socket.serve(websocket, websocket.app.state.console_hub)
+
+
+class Segment(BaseModel):
+    leg: str
+    start: float
+    end: float
+    text: str
+
+
+class CallView(BaseModel):
+    queued_call_id: int
+    call_id: str
+    state: str
+    caller_phone: str | None = Field(description="masked: the full number never reaches the browser")
+    caller_name: str | None
+    first_contact: datetime | None
+    enqueued_at: datetime
+    answered_at: datetime | None
+    wait_seconds: float
+    history: list[TicketOut]
+    transcript: list[Segment]
+
+
+def _call_for(session: Session, actor: CurrentActor, queued_call_id: int) -> QueuedCall:
+    queued = session.get(QueuedCall, queued_call_id)
+    if queued is None:
+        raise NotFound(f"没有编号为 {queued_call_id} 的来电", code="queued_call_not_found")
+    if actor.role not in WATCHER_ROLES and actor.id not in (queued.offered_to, queued.answered_by):
+        raise Forbidden("这通来电不是分配给您的", code="not_your_call")
+    return queued
+
+
+def _caller(session: Session, queued: QueuedCall) -> tuple[Call | None, Caller | None]:
+    call = session.exec(select(Call).where(Call.external_id == queued.call_external_id)).first()
+    caller = session.get(Caller, call.caller_id) if call and call.caller_id else None
+    return call, caller
+
+
+@api.get("/calls/{queued_call_id}", response_model=CallView, summary="来电详情：脱敏号码、历史工单、已有转写")
+def call_view(queued_call_id: int, request: Request, session: SessionDep, actor: CurrentActor) -> CallView:
+    queued = _call_for(session, actor, queued_call_id)
+    call, caller = _caller(session, queued)
+    history: list[Ticket] = []
+    if caller:
+        history = list(
+            session.exec(
+                select(Ticket).where(Ticket.caller_id == caller.id).order_by(Ticket.created_at.desc()).limit(10)
+            )
+        )
+    segments = transcript(session, call) if call else []
+    stored = [Segment(leg=s.leg, start=s.start, end=s.end, text=s.text) for s in segments]
+    # Finals this worker heard but nobody stored (yet): the console shows the call from its first word.
+    known = {(s.leg, round(s.start, 2)) for s in stored}
+    for heard in request.app.state.console_hub.finals_of(queued.call_external_id):
+        segment = Segment(**{k: heard.get(k) for k in ("leg", "start", "end", "text")})
+        if (segment.leg, round(segment.start, 2)) not in known:
+            stored.append(segment)
+    stored.sort(key=lambda s: (s.start, s.leg))
+    end = queued.answered_at or queued.ended_at or datetime.now(UTC)
+    return CallView(
+        queued_call_id=queued.id,
+        call_id=queued.call_external_id,
+        state=queued.state,
+        caller_phone=mask_phone(queued.caller_phone),
+        caller_name=caller.name if caller else None,
+        first_contact=caller.created_at if caller else None,
+        enqueued_at=queued.enqueued_at,
+        answered_at=queued.answered_at,
+        wait_seconds=round((end - queued.enqueued_at).total_seconds(), 1),
+        history=outs(session, history),
+        transcript=stored,
+    )
+
+
+class AssistIn(BaseModel):
+    text: str = Field(max_length=20_000, description="the call's transcript so far, or the agent's notes")
+    address: str | None = Field(default=None, max_length=200)
+
+
+class AssistOut(BaseModel):
+    suggestion: dict | None = Field(description="routing.suggest: topic, department, request type, urgency")
+    suggestion_note: str | None
+    similar: list[dict] = Field(description="similar open tickets (routing.repeats) and the caller's own")
+    similar_note: str | None
+
+
+@api.post("/calls/{queued_call_id}/assist", response_model=AssistOut, summary="通话中的智能建议与相似工单")
+def call_assist(queued_call_id: int, body: AssistIn, session: SessionDep, actor: CurrentActor) -> AssistOut:
+    queued = _call_for(session, actor, queued_call_id)
+    _, caller = _caller(session, queued)
+    found, suggestion_note = assist.suggestion(body.text, body.address)
+    similar, similar_note = assist.similar_open(session, body.text, body.address)
+    seen = {item.get("number") for item in similar}
+    own = [t for t in assist.caller_open_tickets(session, caller.id if caller else None) if t["number"] not in seen]
+    return AssistOut(
+        suggestion=found, suggestion_note=suggestion_note, similar=similar + own, similar_note=similar_note
+    )
+
+
+class MessageIn(BaseModel):
+    text: str = Field(min_length=1, max_length=500)
+    to_user_id: int | None = Field(default=None, description="one agent, or everyone when empty")
+
+
+class AgentOut(BaseModel):
+    user_id: int
+    name: str
+    username: str
+    state: str
+    state_name: str
+    state_since: datetime | None
+    queued_call_id: int | None
+
+
+@api.post("/messages", status_code=202, summary="班长消息：发给一位话务员或全体", dependencies=[_supervisors])
+def send_message(body: MessageIn, session: SessionDep, actor: CurrentActor) -> dict:
+    to_name = None
+    if body.to_user_id is not None:
+        target = session.get(User, body.to_user_id)
+        if target is None or target.role != Role.agent:
+            raise NotFound("没有这位话务员", code="agent_not_found")
+        to_name = target.display_name
+    payload = {
+        "from_user_id": actor.id,
+        "from_name": actor.name,
+        "to_user_id": body.to_user_id,
+        "to_name": to_name,
+        "text": body.text,
+        "at": datetime.now(UTC).isoformat(),
+    }
+    get_bus().publish(Event("console.message", payload))
+    return payload
+
+
+@api.get("/agents", response_model=list[AgentOut], summary="话务员及其状态", dependencies=[_centre])
+def agents(session: SessionDep) -> list[AgentOut]:
+    users = session.exec(select(User).where(User.role == Role.agent, User.active).order_by(User.display_name)).all()
+    presence = {p.user_id: p for p in session.exec(select(AgentPresence))}
+    out = []
+    for user in users:
+        seat = presence.get(user.id)
+        state = AgentState(seat.state) if seat else AgentState.offline
+        out.append(
+            AgentOut(
+                user_id=user.id,
+                name=user.display_name,
+                username=user.username,
+                state=state,
+                state_name=AGENT_STATE_NAMES[state],
+                state_since=seat.state_since if seat else None,
+                queued_call_id=seat.queued_call_id if seat else None,
+            )
+        )
+    return out
+
+
+router.include_router(api)  # last: include_router copies the routes defined so far
