@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 from sqlmodel import Session
 
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"  # the bench's default server for its temporary database
 app = typer.Typer(help="工单研判：研判会材料、突发上升预警、演示历史", no_args_is_help=True)
 
 
@@ -60,3 +61,25 @@ def demo_history(tickets: int = typer.Option(1500, help="一年内生成多少�
 
     with Session(get_engine()) as session:
         build_history(session, tickets, echo=typer.echo)
+
+
+@app.command("bench")
+def bench(
+    tickets: int = typer.Option(1_000_000, help="生成多少张工单（一年）"),
+    backends: str = typer.Option("sqlite,postgresql", help="在哪些数据库上计时，逗号分隔"),
+    pg_admin: str = typer.Option(PG_ADMIN, help="用来建、删临时 PostgreSQL 库的管理连接"),
+) -> None:
+    """基准：用真实留言重采样生成一年的工单历史，写入临时 SQLite 文件和临时 PostgreSQL 库，
+    计时最忙月份的指标和整套研判会材料；最后一行是一个 JSON 对象。临时库用完即删。"""
+    import json
+
+    from analytics.bench.run import run_bench
+
+    chosen = [b.strip() for b in backends.split(",") if b.strip()]
+    unknown = set(chosen) - {"sqlite", "postgresql"}
+    if not chosen or unknown:
+        raise typer.BadParameter(f"只支持 sqlite、postgresql：{'、'.join(sorted(unknown)) or '未指定'}")
+    if tickets < 100:
+        raise typer.BadParameter("至少 100 张工单")
+    result = run_bench(tickets, chosen, typer.echo, pg_admin)
+    typer.echo(json.dumps(result, ensure_ascii=False))
