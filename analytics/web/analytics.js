@@ -77,12 +77,15 @@ function render(report) {
   document.getElementById("trend-chart").replaceChildren(
     columns(report.daily.map((d) => ({ label: d.day.slice(5), value: d.count, drill: { title: `${d.day} 受理`, day: d.day } }))),
   );
-  document.getElementById("topic-chart").replaceChildren(
-    bars(report.topics.slice(0, 10).map((t) => ({ label: t.label, value: t.count, unit: " 件", drill: { title: t.label, ids: t.ticket_ids.join(",") } })), { unit: " 件" }),
+  // An empty chart is a blank box that looks broken: say why there is nothing to draw.
+  document.getElementById("topic-chart").replaceChildren(report.topics.length
+    ? bars(report.topics.slice(0, 10).map((t) => ({ label: t.label, value: t.count, unit: " 件", drill: { title: t.label, ids: t.ticket_ids.join(",") } })), { unit: " 件" })
+    : el("p", { class: "empty" }, "本期没有两张及以上反映同一事项的工单"),
   );
   const ranked = report.performance.departments.filter((f) => f.score !== null).slice(0, 12);
-  document.getElementById("department-chart").replaceChildren(
-    bars(ranked.map((f) => ({ label: f.name, value: f.score, drill: { title: `派给${f.name}`, department_id: f.key } }))),
+  document.getElementById("department-chart").replaceChildren(ranked.length
+    ? bars(ranked.map((f) => ({ label: f.name, value: f.score, drill: { title: `派给${f.name}`, department_id: f.key } })))
+    : el("p", { class: "empty" }, "本期没有派单 5 次及以上的单位，不排名"),
   );
   const categories = Object.keys(report.categories);
   const grid = report.district_grid;
