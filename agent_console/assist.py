@@ -5,11 +5,10 @@ tickets as merge candidates too. A part that is not installed yet says so instea
 
 import dataclasses
 import importlib
-import inspect
 import logging
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import outs
@@ -42,7 +41,7 @@ def _function(module: str, name: str):
 
 
 def suggestion(text: str, address: str | None) -> tuple[dict | None, str | None]:
-    """routing.suggest.suggest(text, address=None) → (the suggestion, or None with a note for the agent)."""
+    """routing.suggest.suggest(text, address=None) → (the suggestion, or what there is with a note)."""
     suggest = _function("routing.suggest", "suggest")
     if suggest is None:
         return None, "智能分类（routing.suggest）尚未安装"
@@ -50,34 +49,63 @@ def suggestion(text: str, address: str | None) -> tuple[dict | None, str | None]
         return None, "等待更多通话内容"
     try:
         return plain(suggest(text, address=address)), None
-    except Exception as exc:  # a missing model or a bad input: the call goes on without suggestions
+    except Exception as exc:  # a missing model or a bad input: the call goes on without the model's part
         log.warning("routing.suggest failed: %s", exc)
-        return None, f"智能分类暂不可用：{getattr(exc, 'message', None) or exc}"
+        partial = rules_only(text, address)
+        note = (
+            "分类模型未训练，仅给出紧急程度与属地" if getattr(exc, "code", "") == "classifier_model_missing" else None
+        )
+        return partial, note or f"智能分类暂不可用：{getattr(exc, 'message', None) or exc}"
 
 
-def similar_open(session: Session, text: str, address: str | None, limit: int = 5) -> tuple[list[dict], str | None]:
-    """routing.repeats: similar open tickets; an unknown signature or absence leaves the list empty."""
-    module = _function("routing.repeats", "similar_open_tickets") or _function("routing.repeats", "similar")
-    if module is None:
-        return [], "相似工单（routing.repeats）尚未安装"
+def rules_only(text: str, address: str | None) -> dict | None:
+    """The parts of a suggestion that need no trained model: urgency cues and the place (属地)."""
+    detect_urgency = _function("routing.urgency", "detect_urgency")
+    find_jurisdiction = _function("routing.jurisdiction", "find_jurisdiction")
+    if detect_urgency is None or find_jurisdiction is None:
+        return None
+    urgency = detect_urgency(f"{address or ''} {text}")
+    place = find_jurisdiction(text, address)
+    return {
+        "urgency": {"label": urgency.level, "confidence": urgency.confidence, "reason": urgency.reason},
+        "jurisdiction": {"label": place.unit, "confidence": place.confidence, "reason": place.reason},
+        "details": {"urgency_cues": plain(getattr(urgency, "cues", []))},
+    }
+
+
+def similar_open(
+    session: Session, text: str, address: str | None, caller_phone: str | None, limit: int = 5
+) -> tuple[list[dict], str | None]:
+    """routing.similar: open tickets about the same matter (并单 candidates), with their summary and state."""
+    find = _function("routing.similar", "similar_open_tickets")
+    if find is None:
+        return [], "相似工单（routing.similar）尚未安装"
     if not text.strip():
         return [], None
     try:
-        params = inspect.signature(module).parameters
-        kwargs = {k: v for k, v in {"address": address, "limit": limit}.items() if k in params}
-        found = module(session, text, **kwargs) if "session" in params else module(text, **kwargs)
-        return [plain(item) for item in found][:limit], None
+        matches = find(session, text, address=address, caller_phone=caller_phone, limit=limit)
     except Exception as exc:
-        log.warning("routing.repeats failed: %s", exc)
+        log.warning("routing.similar failed: %s", exc)
         return [], f"相似工单暂不可用：{exc}"
+    numbers = [m.number for m in matches]
+    tickets = {t.number: t for t in session.exec(select(Ticket).where(Ticket.number.in_(numbers)))} if numbers else {}
+    found = []
+    for match, out in zip(matches, outs(session, [tickets[n] for n in numbers if n in tickets]), strict=False):
+        found.append(
+            {
+                **out.model_dump(mode="json"),
+                "score": match.score,
+                "why": "、".join(match.reasons) or f"相似度 {round(match.score * 100)}%",
+                "mergeable": out.state in MERGEABLE_INTO,
+            }
+        )
+    return found, None
 
 
 def caller_open_tickets(session: Session, caller_id: int | None) -> list[dict]:
     """The caller's own open tickets: the first place a repeat request (并单) comes from."""
     if caller_id is None:
         return []
-    from sqlmodel import select
-
     tickets = session.exec(
         select(Ticket)
         .where(Ticket.caller_id == caller_id, Ticket.state.in_(OPEN_STATES))

@@ -23,9 +23,11 @@ from hotline.callers.models import Call, Caller, mask_phone
 from hotline.callers.service import transcript
 from hotline.errors import Forbidden, NotFound
 from hotline.events import Event, get_bus
+from hotline.tickets import service
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import outs
-from hotline.tickets.schemas import TicketOut
+from hotline.tickets.schemas import TicketIn, TicketOut
+from hotline.tickets.states import Channel
 from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, QueuedCall
 
 STATIC = Path(__file__).parent / "static"
@@ -164,12 +166,26 @@ def call_assist(queued_call_id: int, body: AssistIn, session: SessionDep, actor:
     queued = _call_for(session, actor, queued_call_id)
     _, caller = _caller(session, queued)
     found, suggestion_note = assist.suggestion(body.text, body.address)
-    similar, similar_note = assist.similar_open(session, body.text, body.address)
+    similar, similar_note = assist.similar_open(session, body.text, body.address, queued.caller_phone)
     seen = {item.get("number") for item in similar}
     own = [t for t in assist.caller_open_tickets(session, caller.id if caller else None) if t["number"] not in seen]
     return AssistOut(
         suggestion=found, suggestion_note=suggestion_note, similar=similar + own, similar_note=similar_note
     )
+
+
+@api.post("/calls/{queued_call_id}/tickets", response_model=TicketOut, status_code=201, summary="受理本通来电的工单")
+def file_ticket(queued_call_id: int, body: TicketIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    """Like POST /api/tickets, but the caller's number and the call come from the queued call on the server."""
+    queued = _call_for(session, actor, queued_call_id)
+    call, caller = _caller(session, queued)
+    fields = body.model_dump(exclude={"call_id", "caller_phone", "channel"})
+    if not fields.get("caller_name") and caller:
+        fields["caller_name"] = caller.name
+    draft = service.TicketDraft(
+        **fields, channel=Channel.phone, caller_phone=queued.caller_phone, call_id=call.id if call else None
+    )
+    return outs(session, [service.intake(session, actor, draft)])[0]
 
 
 class MessageIn(BaseModel):
