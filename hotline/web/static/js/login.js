@@ -9,6 +9,7 @@ const errorBox = document.getElementById("login-error");
 function destination(role) {
   const home = homeFor(role);
   const next = new URLSearchParams(location.search).get("next") || "";
+  if (["agent", "supervisor"].includes(role) && /^\/(console|wallboard)\b/.test(next)) return next; // 座席控制台
   return next.startsWith(home) ? next : home;
 }
 
