@@ -16,9 +16,10 @@ from analytics.models import TicketReaction
 from hotline.auth.actor import Actor
 from hotline.auth.models import Role, User
 from hotline.db import utcnow
+from hotline.demo import stories as steps
 from hotline.demo.messages import Message, read_messages, read_topics
 from hotline.demo.seed import Places, _district_governments, _streets, about_this_city, draft_for
-from hotline.demo.stories import Cast, Fate, Story, plan_old, run_stories
+from hotline.demo.stories import Cast, Fate, Story, plan_old, run_stories, working_hours_later
 from hotline.directory.models import Department
 from hotline.errors import Invalid
 from hotline.settings import get_settings
@@ -30,6 +31,10 @@ from routing.acd.models import CallState, QueuedCall
 SEED = 2026
 YEAR = timedelta(weeks=52)
 ANSWERABLE = {RequestType.consult, RequestType.suggestion, RequestType.praise}
+RECENT = timedelta(days=20)  # tickets younger than this may still be open
+MIN_REPLY = 10  # characters: shorter real replies are not replies the lifecycle accepts
+# The data has one reply per message; the second, after a reopen, is written here.
+REDONE_REPLY = "经重新组织现场核查，已督促责任单位落实整改，并已电话告知市民整改结果，市民表示认可。"
 
 
 def _cast(session: Session) -> Cast:
@@ -56,13 +61,22 @@ def _moved(message: Message, start: datetime) -> Message:
     return replace(message, time=message.time + shift, reply_time=reply_time)
 
 
-def _fate(message: Message, draft: TicketDraft, rng: random.Random) -> Fate:
-    if message.reply and message.reply_time and message.reply_time > message.time + timedelta(hours=2):
+def _fate(message: Message, draft: TicketDraft, rng: random.Random, now: datetime) -> Fate | None:
+    """What becomes of the message; None when it cannot be told truthfully (no real reply for an old complaint).
+
+    Only recent tickets are left waiting (for a callback, or in handling without a reply yet): a year-old
+    ticket still in progress would fill the overdue lists with something a real centre would not have.
+    """
+    # a few real replies are a word or two ("已转办"): the reply step refuses those, as it would a liaison's
+    has_reply = message.reply is not None and len(message.reply.strip()) >= MIN_REPLY
+    if has_reply and message.reply_time and message.reply_time > message.time + timedelta(hours=2):
         roll = rng.random()
-        return Fate.closed if roll < 0.86 else Fate.redone if roll < 0.93 else Fate.callback_pending
+        if message.reply_time > now - RECENT:
+            return Fate.callback_pending if roll < 0.5 else Fate.closed
+        return Fate.closed if roll < 0.92 else Fate.redone
     if draft.request_type in ANSWERABLE:
         return Fate.answered if rng.random() < 0.7 else Fate.answered_callback
-    return Fate.in_progress
+    return Fate.in_progress if message.time > now - RECENT else None
 
 
 def build_history(session: Session, count: int = 1500, now: datetime | None = None,
@@ -74,6 +88,9 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
     if data_dir is None or not (data_dir / "messages" / "unlabelled.csv").is_file():
         raise Invalid("未找到真实留言数据（HOTLINE_DATA_DIR/messages）", code="no_data")
     cast = _cast(session)
+    if session.exec(select(QueuedCall.id).where(QueuedCall.call_external_id.like("demo-%")).limit(1)).first():
+        echo("演示历史已经生成过，不再重复生成（make run 可以放心反复运行）。")
+        return 0
     rng = random.Random(SEED)
     topics = read_topics(data_dir)
     places = Places(_streets(cast), _district_governments(cast))
@@ -88,17 +105,47 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
         if not start <= message.time < now - timedelta(days=1) or (message.reply_time and message.reply_time >= now):
             continue
         draft, department = draft_for(message, topics, places)
-        fate = _fate(message, draft, rng)
-        if fate not in (Fate.answered, Fate.answered_callback) and department not in cast.liaisons:
+        fate = _fate(message, draft, rng, now)
+        if fate is None or (fate not in (Fate.answered, Fate.answered_callback) and department not in cast.liaisons):
             continue
         story = Story(len(stories), message, draft, department, fate, cast.agents[len(stories) % len(cast.agents)])
         plan_old(story, cast, rng)
+        if fate == Fate.redone:
+            _handle_again(story, cast, rng, now)
+        elif fate == Fate.answered_callback:
+            _call_back(story, rng, now)
         stories.append(story)
     echo(f"一年演示历史：{len(stories)} 张工单，按真实留言时间走完流转……")
     run_stories(session, stories)
     _reactions_and_calls(session, stories, likes, rng)
     echo(f"完成，用时 {time.monotonic() - started:.1f} 秒。")
     return len(stories)
+
+
+def _handle_again(story: Story, cast: Cast, rng: random.Random, now: datetime) -> None:
+    """A reopened (重办) ticket is signed for again, replied to, reviewed and called back satisfied, unless that
+    would still lie ahead: a year-old reopened ticket left open is not what a centre's history looks like."""
+    last, run = story.steps[-1]
+    signed = run.__qualname__.startswith("sign.")  # plan_old signs half of the reopened tickets again
+    sign_at = last if signed else working_hours_later(last, rng.uniform(0.3, 1.5))
+    reply_at = working_hours_later(sign_at, rng.uniform(7.5, 30))
+    accept_at = working_hours_later(reply_at, rng.uniform(0.5, 3))
+    callback_at = working_hours_later(accept_at, rng.uniform(3, 9))
+    if callback_at > now - timedelta(days=1):
+        return
+    code = story.department
+    if not signed:
+        steps.sign(story, cast, sign_at, code)
+    steps.reply(story, cast, reply_at, code, REDONE_REPLY)
+    steps.review(story, cast, accept_at, accept=True)
+    steps.callback(story, callback_at, True, steps.CALLBACK_SATISFIED)
+
+
+def _call_back(story: Story, rng: random.Random, now: datetime) -> None:
+    """A direct answer with a callback asked for gets it a few working hours later, unless that lies ahead."""
+    called = working_hours_later(story.steps[-1][0], rng.uniform(3, 9))
+    if called < now - timedelta(days=1):
+        steps.callback(story, called, True, steps.CALLBACK_SATISFIED)
 
 
 def _likes(data_dir) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,71 @@
+"""The demo history: real messages spread over the last year at their real weekday and time of day, handled at
+their real reply intervals through the real lifecycle, no year-old ticket left open, and built only once."""
+
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from analytics.demo_history import RECENT, REDONE_REPLY, build_history
+from hotline.db import engine_for
+from hotline.demo.catalogue import load_catalogue, seed_departments
+from hotline.demo.messages import read_messages
+from hotline.demo.people import demo_users, seed_users
+from hotline.demo.stories import FIRST_REPLY
+from hotline.settings import get_settings
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.states import OPEN_STATES
+from routing.acd.models import QueuedCall
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL)  # fixed, so the year is the same on every run
+
+
+def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(sqlite_db):
+    lines: list[str] = []
+    with Session(engine_for(sqlite_db)) as session:
+        seed_departments(session, load_catalogue())
+        seed_users(session, demo_users())
+        assert build_history(session, 150, now=NOW, echo=lines.append) == 150
+        tickets = session.exec(select(Ticket)).all()
+        events = session.exec(select(TicketEvent).order_by(TicketEvent.at, TicketEvent.id)).all()
+        calls = session.exec(select(func.count()).select_from(QueuedCall)).one()
+        # a second run (make run starts it every time) adds nothing
+        assert build_history(session, 150, now=NOW, echo=lines.append) == 0
+        assert session.exec(select(func.count()).select_from(Ticket)).one() == 150
+    assert lines[-1].startswith("演示历史已经生成过")
+    assert len(tickets) == 150 and calls == 150
+    created = sorted(t.created_at for t in tickets)
+    assert NOW - timedelta(weeks=52) <= created[0] and created[-1] < NOW - timedelta(days=1)
+    assert created[-1] - created[0] > timedelta(days=300)
+    assert len({c.astimezone(LOCAL).strftime("%Y-%m") for c in created}) >= 11  # every month has tickets
+    # real texts: each ticket is a real message, moved by whole 52-week steps (same weekday, same time of day)
+    real: dict[tuple[str, str], list] = {}
+    for m in read_messages(get_settings().data_dir):
+        real.setdefault((m.title, m.body), []).append(m)  # a few messages were posted twice, minutes apart
+    by_id = {t.id: t for t in tickets}
+    source = {}
+    for ticket in tickets:
+        moves = {m: ticket.created_at - m.time for m in real[(ticket.summary, ticket.description)]}
+        message = next(m for m, moved in moves.items() if moved % timedelta(weeks=52) == timedelta(0) < moved)
+        source[ticket.id] = message
+    # real reply intervals: the accepted reply comes at the message's real reply time, moved the same way
+    replies = [e for e in events if e.action == "reply" and e.after["latest_reply"] not in (FIRST_REPLY, REDONE_REPLY)]
+    checked = 0
+    for event in replies:
+        ticket, message = by_id[event.ticket_id], source[event.ticket_id]
+        if message.reply_time and event.after["latest_reply"][:20] == " ".join(message.reply.split())[:20]:
+            assert event.at - ticket.created_at == message.reply_time - message.time
+            checked += 1
+    assert checked >= 30
+    intervals = sorted((e.at - by_id[e.ticket_id].created_at).days for e in replies)
+    assert intervals[len(intervals) // 2] >= 3  # real handling takes days, not the minutes a script would pick
+    # a consistent lifecycle: closed tickets went through close; nothing old is left open
+    closed = {e.ticket_id for e in events if e.action == "close"}
+    assert {t.id for t in tickets if t.state == "closed"} == closed
+    old_open = [t for t in tickets if t.state in OPEN_STATES and t.created_at < NOW - RECENT - timedelta(days=60)]
+    assert not old_open, [(t.number, t.state) for t in old_open]
+    actions = Counter(e.action for e in events)
+    assert actions["dispatch"] > 50 and actions["answer"] > 5 and actions["callback"] > 30
