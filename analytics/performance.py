@@ -57,6 +57,7 @@ class Assignment:
     last_reply_at: datetime | None = None
     replied_at: datetime | None = None  # the reply the centre accepted (办结答复)
     callback: str | None = None  # satisfied / dissatisfied
+    handling_days: float | None = None  # working days to the accepted reply: computed once, shared by every table
 
 
 @dataclass
@@ -192,7 +193,9 @@ def _add(fig: Figures, a: Assignment, as_of: datetime, clock: WorkClock) -> None
         fig.completion_due += 1
     if a.replied_at is not None:
         fig.completed += 1
-        fig.handling_days_total += clock.working_days(a.dispatched_at, a.replied_at)
+        if a.handling_days is None:
+            a.handling_days = clock.working_days(a.dispatched_at, a.replied_at)
+        fig.handling_days_total += a.handling_days
         if a.reply_due is not None and a.replied_at <= a.reply_due:
             fig.completed_in_time += 1
     if a.callback is not None:

@@ -52,17 +52,23 @@ def repeat_cases(session: Session, period: Period, docs: Sequence[Doc]) -> list[
         place = texts[index[i]].places[:1]
         if place:
             by_place[(place[0], label)].append(doc)
-    e = TicketEvent
-    flagged = session.execute(
-        select(e.ticket_id, e.action).where(
+    # Joins rather than `id IN (…)` lists: a city's month has tens of thousands of ids, more than a statement's
+    # bind parameters allow (SQLite 32766, PostgreSQL 65535).
+    e, t = TicketEvent, Ticket
+    flagged_rows = session.execute(
+        select(e.ticket_id, e.action, t.number, t.summary, t.state, t.created_at, t.supervised)
+        .join(t, t.id == e.ticket_id)
+        .where(
             e.at >= period.start, e.at < period.end,
             (e.action == "reopen")
             | ((e.action == "callback") & (e.after["satisfaction"].as_string() == "dissatisfied")),
         )
     ).all()  # fmt: skip
+    flagged = [(row[0], row[1]) for row in flagged_rows]
     flagged_ids = {tid for tid, _ in flagged}
-    every_id = {d.ticket_id for d in docs} | flagged_ids
-    supervised = set(session.scalars(select(Ticket.id).where(Ticket.id.in_(every_id), Ticket.supervised.is_(True))))
+    supervised = {row[0] for row in flagged_rows if row[6]}
+    supervised |= set(session.scalars(select(t.id).where(t.created_at >= period.start, t.created_at < period.end,
+                                                         t.supervised.is_(True))))  # fmt: skip
     cases: list[RepeatCase] = []
 
     def add(kind: str, subject: str, members: list[Doc]) -> None:
@@ -79,12 +85,7 @@ def repeat_cases(session: Session, period: Period, docs: Sequence[Doc]) -> list[
         callers = {d.caller_id for d in members}
         if len(members) >= 2 and len(callers) >= 2:
             add("同一地点", f"{place}：{members[0].title}", members)
-    tickets = session.execute(
-        select(Ticket.id, Ticket.number, Ticket.summary, Ticket.state, Ticket.created_at).where(
-            Ticket.id.in_(flagged_ids)
-        )
-    ).all()
-    info = {row[0]: row for row in tickets}
+    info = {row[0]: row[:1] + row[2:6] for row in flagged_rows}
     for ticket_id, action in sorted(set(flagged)):
         _, number, summary, state, created_at = info[ticket_id]
         doc = Doc(ticket_id, number, summary, "", created_at, state=state)
