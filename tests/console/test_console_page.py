@@ -68,7 +68,7 @@ def two_utterances(tmp_path: Path) -> Path:
 def play(asr_url: str, wav: Path, call_id: str) -> dict:
     from asr.simulate import simulate_call
 
-    return asyncio.run(simulate_call(wav, "websocket", url=asr_url, call_id=call_id, speed=1.5))
+    return asyncio.run(simulate_call(wav, "websocket", url=asr_url, call_id=call_id, speed=1.5))  # own thread
 
 
 def final_lines(page) -> list[str]:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from hotline.db import engine_for
 from hotline.events import Event, get_bus
-from tests.console.conftest import HEARTBEAT, Console, small_buffer_socket
+from tests.console.conftest import HEARTBEAT, Console, run, small_buffer_socket
 
 
 def file_ticket(app, summary: str) -> str:
@@ -42,7 +42,7 @@ def test_refused_connections_close_with_their_codes(app, monkeypatch):
             await token_in_wrong_place.send(json.dumps({"type": "hello", "token": app.token("agent"), "since": "x"}))
             assert await closed_with(token_in_wrong_place) == 4400
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_hello_must_come_in_time(quick_hello, app):
         async with websockets.connect(app.ws_url) as silent:
             assert await closed_with(silent) == 4401
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_heartbeats_carry_the_seq_and_pings_are_answered(app):
@@ -78,7 +78,7 @@ def test_heartbeats_carry_the_seq_and_pings_are_answered(app):
         assert (await console.next())["payload"] == {"id": 7}
         await console.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_reconnecting_console_resumes_without_loss_or_duplicates(app, sqlite_db):
@@ -110,7 +110,7 @@ def test_a_reconnecting_console_resumes_without_loss_or_duplicates(app, sqlite_d
         assert (await back.next())["payload"]["number"] == live  # then live, nothing twice
         await back.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_gap_older_than_the_ring_or_from_a_restart_asks_for_a_reload(small_ring, app):
@@ -131,7 +131,7 @@ def test_a_gap_older_than_the_ring_or_from_a_restart_asks_for_a_reload(small_rin
         for c in (near, stale, future):
             await c.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_a_slow_console_is_dropped_with_4408_while_the_others_keep_receiving(app):
@@ -175,4 +175,4 @@ def test_a_slow_console_is_dropped_with_4408_while_the_others_keep_receiving(app
         await fast.close()
         await again.close()
 
-    asyncio.run(scenario())
+    run(scenario())
