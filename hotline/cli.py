@@ -112,6 +112,7 @@ def _mount_plugins() -> None:
         ("asr.cli", "asr_app", "asr"),
         ("asr.cli", "models_app", "models"),
         ("asr.cli", "call_app", "call"),
+        ("agent_console.cli", "bench_app", "bench"),
         ("routing.linkage.cli", "sim_app", "partner-sim"),
         ("routing.linkage.cli", "linkage_app", "linkage"),
         ("analytics.cli", "app", "analytics"),
