@@ -1,7 +1,9 @@
 """Transcription of whole recordings: mono, or stereo with caller and agent on separate channels.
 
 A stereo recording (as PBXs record calls) is transcribed per channel, each channel on its own recogniser
-at the same time, and the utterances are merged into one dialogue by start time.
+at the same time, and the utterances are merged into one dialogue by start time. A mono recording is one `mixed`
+leg, or, when a diarization pipeline is configured, split by speaker turns into one masked channel per speaker
+(说话人1, 说话人2…) that go through the same per-channel path.
 """
 
 import asyncio
@@ -14,6 +16,8 @@ import numpy as np
 import soundfile as sf
 
 from asr.audio import resample
+from asr.diarization.service import get_diarizer
+from asr.diarization.turns import Turn, speaker_channels
 from asr.engine import AsrEngine
 from asr.errors import AudioFormatError
 from asr.sink import FanoutSink, MemorySink, Segment, TranscriptSink
@@ -28,6 +32,7 @@ class Transcript:
     duration: float
     channels: int
     segments: list[Segment]  # finals of every leg, ordered by start time
+    speaker_turns: list[Turn] | None = None  # mono recordings with a diarization pipeline
 
     def dialogue(self) -> str:
         return "\n".join(f"[{s.start:7.2f}] {s.leg}: {s.text}" for s in self.segments)
@@ -39,6 +44,7 @@ class Transcript:
             "channels": self.channels,
             "segments": [s.payload() for s in self.segments],
             "dialogue": self.dialogue(),
+            **({"diarization": [t.payload() for t in self.speaker_turns]} if self.speaker_turns is not None else {}),
         }
 
 
@@ -68,11 +74,21 @@ async def transcribe_samples(
     call_id: str,
     legs: tuple[str, ...] = STEREO_LEGS,
     extra_sinks: list[TranscriptSink] | None = None,
+    diarize: bool = True,
 ) -> Transcript:
-    """Transcribe (frames, channels) int16 audio; channel i is leg `legs[i]` (mono is one `mixed` leg)."""
-    channels = data.shape[1]
+    """Transcribe (frames, channels) int16 audio; channel i is leg `legs[i]` (mono is one `mixed` leg, or one
+    leg per speaker when a diarization pipeline is configured and `diarize` is on)."""
+    channels, duration = data.shape[1], len(data) / rate
     names = (MONO_LEG,) if channels == 1 else legs[:channels]
     loop = asyncio.get_running_loop()
+    turns = None
+    # cached after start-up; loaded here (off the event loop) only if start-up did not
+    diarizer = await loop.run_in_executor(None, get_diarizer) if channels == 1 and diarize else None
+    if diarizer is not None:
+        # the pipeline holds its own lock and uses torch's threads: keep it off the Vosk decoding pool
+        turns = (await loop.run_in_executor(None, diarizer, data[:, 0], rate)).exclusive
+        if turns:  # no speech found: transcribe the one mixed leg as without a pipeline
+            data, names = speaker_channels(data[:, 0], rate, turns)
 
     async def one(index: int, leg: str) -> list[Segment]:
         pcm = await loop.run_in_executor(engine.executor, resample, data[:, index], rate, engine.sample_rate)
@@ -83,7 +99,7 @@ async def transcribe_samples(
         return collected.finals
 
     per_leg = await asyncio.gather(*(one(i, leg) for i, leg in enumerate(names)))
-    return Transcript(call_id, len(data) / rate, channels, merge_dialogue(*per_leg))
+    return Transcript(call_id, duration, channels, merge_dialogue(*per_leg), turns)
 
 
 async def transcribe_file(

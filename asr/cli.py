@@ -91,8 +91,13 @@ def transcribe(
 ) -> None:
     """Transcribe a recording (stereo: channel 1 caller, channel 2 agent)."""
     from asr.batch import transcribe_file
+    from asr.diarization.service import start_diarization
     from asr.engine import AsrEngine
 
+    try:
+        start_diarization()  # a configured but broken pipeline stops here, before any audio is read
+    except AsrError as exc:
+        _fail(exc)
     engine = AsrEngine(_load(model), workers=get_asr_settings().workers())
     try:
         transcript = asyncio.run(transcribe_file(engine, wav, call_id))
@@ -140,6 +145,40 @@ def eval_cmd(
     console.print(f"CER {cer:.4f} over {sum(r.length for r in rows)} characters, {len(rows)} recordings")
     print(json.dumps({"cer": round(cer, 4), "model": info.name, "language": info.language, "files": len(rows),
                       "characters": sum(r.length for r in rows)}, ensure_ascii=False))
+
+
+@asr_app.command("diarization-eval")
+def diarization_eval(
+    files: list[Path] = typer.Argument(..., help="stereo recordings: channel 1 caller, channel 2 agent"),
+    pipeline: Path | None = typer.Option(None, help="pipeline folder (default: HOTLINE_DIARIZATION_PIPELINE)"),
+    num_speakers: int = typer.Option(2, help="speakers per call given to the pipeline (0: let it decide)"),
+    collar: float = typer.Option(0.0, help="seconds forgiven around each reference boundary"),
+) -> None:
+    """DER of the diarization pipeline: reference from each channel's voice activity, hypothesis from the mix."""
+    from asr.diarization.evaluate import evaluate_stereo
+    from asr.diarization.pipeline import load_pipeline
+
+    folder = pipeline or get_asr_settings().diarization_pipeline
+    if folder is None:
+        console.print("[red]未配置说话人分离模型：用 --pipeline 或 HOTLINE_DIARIZATION_PIPELINE 指定目录[/red]")
+        print(json.dumps({"der": None, "reason": "no_pipeline"}, ensure_ascii=False))
+        raise typer.Exit(2)
+    try:
+        total, rows = evaluate_stereo(load_pipeline(folder), files, num_speakers or None, collar)
+    except AsrError as exc:
+        console.print(f"[red]{exc.message}[/red] ({exc.code})")
+        print(json.dumps({"der": None, "reason": exc.code}, ensure_ascii=False))
+        raise typer.Exit(2) from None
+    table = Table("file", "DER", "missed s", "false alarm s", "confusion s", "speech s", "ref turns", "hyp turns")
+    for r in rows:
+        s = r.score
+        table.add_row(r.file, f"{s.der:.3f}", f"{s.missed:.2f}", f"{s.false_alarm:.2f}", f"{s.confusion:.2f}",
+                      f"{s.total:.2f}", str(len(r.reference)), str(len(r.hypothesis)))
+    console.print(table)
+    console.print(f"DER {total.der:.4f} over {total.total:.1f} s of reference speech, {len(rows)} recordings")
+    print(json.dumps({**total.to_dict(), "files": len(rows), "pipeline": str(folder), "collar": collar,
+                      "reference": "channel_energy_vad", "per_file": [r.to_dict() for r in rows]},
+                     ensure_ascii=False))
 
 
 @asr_app.command("bench")
