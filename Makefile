@@ -7,7 +7,7 @@ DEBS    := chromium fonts-noto-cjk poppler-utils libsndfile1
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install run test lint debs clean
+.PHONY: install diarization run test lint clean
 
 install: $(STAMP)
 
@@ -19,12 +19,26 @@ $(STAMP): pyproject.toml scripts/install_debs.sh
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Optional speaker diarization (pyannote-audio, torch): the tests need it, the product runs without it.
+# CPU torch first so the extra's torch pin is already met (no CUDA build); PyPI has no CPU torchaudio, so its
+# CUDA-linked native libraries are dropped and torchaudio takes its pure-Python path (docs/asr.md explains).
+DIARIZATION_STAMP := $(VENV)/.diarization-stamp
+
+diarization: $(DIARIZATION_STAMP)
+
+$(DIARIZATION_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev,diarization]'
+	rm -f "$$($(BIN)/python -c 'import importlib.util as u; print(u.find_spec("torchaudio").submodule_search_locations[0])')"/lib/*.so
+	$(BIN)/python -c "import torchaudio; from pyannote.audio import Pipeline"
+	touch $(DIARIZATION_STAMP)
+
 run: install
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline demo seed --if-empty
 	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install diarization
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

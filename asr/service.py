@@ -47,6 +47,9 @@ async def start_speech() -> asyncio.Server | None:
         log.info("speech recognition is off (HOTLINE_ASR_ENABLED=false)")
         return None
     engine = await asyncio.to_thread(start_engine)
+    from asr.diarization.service import start_diarization
+
+    await asyncio.to_thread(start_diarization)  # a broken pipeline folder stops start-up with its code
     if not settings.audiosocket_enabled:
         return None
     return await start_audiosocket_server(
