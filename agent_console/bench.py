@@ -67,8 +67,10 @@ def _prepare(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
     return users
 
 
-async def _console(url: str, token: str, tally: Tally, ready: asyncio.Event, stop: asyncio.Event) -> None:
-    async with websockets.connect(url, max_size=None) as ws:
+async def _console(
+    url: str, token: str, tally: Tally, ready: asyncio.Event, stop: asyncio.Event, compression: str | None
+) -> None:
+    async with websockets.connect(url, max_size=None, compression=compression) as ws:
         await ws.send(json.dumps({"type": "hello", "token": token, "since": None}))
         json.loads(await ws.recv())  # welcome
         ready.set()
@@ -130,13 +132,13 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-async def _run_consoles(ws_url, users, seconds, ticket_rate, transcript_rate, publish) -> dict:
+async def _run_consoles(ws_url, users, seconds, ticket_rate, transcript_rate, publish, compression) -> dict:
     tally = Tally()
     stop = asyncio.Event()
     readies = [asyncio.Event() for _ in users]
     tasks = []
     for (_, token), ready in zip(users, readies, strict=True):
-        tasks.append(asyncio.create_task(_console(ws_url, token, tally, ready, stop)))
+        tasks.append(asyncio.create_task(_console(ws_url, token, tally, ready, stop, compression)))
         await asyncio.sleep(0.002)  # a login storm is another benchmark
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
     counts = await asyncio.to_thread(_publisher, publish, users, seconds, ticket_rate, transcript_rate)
@@ -146,7 +148,9 @@ async def _run_consoles(ws_url, users, seconds, ticket_rate, transcript_rate, pu
     return {"tally": tally, "tickets": counts[0], "transcripts": counts[1]}
 
 
-def run(clients: int, seconds: float, ticket_rate: float, transcript_rate: float, echo=print) -> dict:
+def run(
+    clients: int, seconds: float, ticket_rate: float, transcript_rate: float, deflate: bool = True, echo=print
+) -> dict:
     redis_url = os.environ.get("HOTLINE_REDIS_URL") or "redis://127.0.0.1:6379/0"
     use_redis = _redis_ok(redis_url)
     with tempfile.TemporaryDirectory(prefix="console-bench-") as tmp:
@@ -211,7 +215,10 @@ def run(clients: int, seconds: float, ticket_rate: float, transcript_rate: float
             echo(f"连接 {clients} 个控制台，发布事件 {seconds:g} 秒（{rates}）…")
             started = time.monotonic()
             ws_url = f"ws://127.0.0.1:{port}/api/console/ws"
-            out = asyncio.run(_run_consoles(ws_url, users, seconds, ticket_rate, transcript_rate, bus.publish))
+            compression = "deflate" if deflate else None  # browsers offer permessage-deflate
+            out = asyncio.run(
+                _run_consoles(ws_url, users, seconds, ticket_rate, transcript_rate, bus.publish, compression)
+            )
             took = time.monotonic() - started
         finally:
             if worker:
@@ -226,6 +233,9 @@ def run(clients: int, seconds: float, ticket_rate: float, transcript_rate: float
         "clients": clients,
         "transport": "redis, app in its own process" if use_redis else "in-process bus, app in this process",
         "cpus": os.cpu_count(),
+        "permessage_deflate": deflate,
+        "ticket_rate": ticket_rate,
+        "transcript_rate": transcript_rate,
         "ticket_events": out["tickets"],
         "transcript_events": out["transcripts"],
         "expected_deliveries": expected,

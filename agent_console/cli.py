@@ -11,13 +11,14 @@ bench_app = typer.Typer(help="压测", no_args_is_help=True)
 def console(
     clients: int = typer.Option(500, min=1, help="同时连接的控制台数"),
     seconds: float = typer.Option(10, min=1, help="发布事件的时长（秒）"),
-    ticket_rate: float = typer.Option(10, min=0.1, help="每秒工单事件数（发给每个控制台）"),
+    ticket_rate: float = typer.Option(2, min=0.1, help="每秒工单事件数（发给每个控制台）"),
     transcript_rate: float = typer.Option(100, min=0, help="每秒转写事件数（各发给对应通话的座席）"),
+    deflate: bool = typer.Option(True, help="控制台像浏览器一样协商 permessage-deflate 压缩"),
 ) -> None:
     """Connect N consoles over loopback, publish ticket and transcript events, print latency percentiles."""
     from agent_console.bench import run
 
-    result = run(clients, seconds, ticket_rate, transcript_rate, echo=typer.echo)
+    result = run(clients, seconds, ticket_rate, transcript_rate, deflate, echo=typer.echo)
     typer.echo(
         f"控制台 {result['clients']} 个 · 送达 {result['deliveries']}/{result['expected_deliveries']} · "
         f"延迟 p50 {result['p50_ms']} ms · p95 {result['p95_ms']} ms · p99 {result['p99_ms']} ms · "
