@@ -79,7 +79,7 @@ function callCard() {
       ? el("button", { type: "button", id: "accept", class: "btn primary wide", onclick: accept }, "接听（F2）")
       : call.state === "answered"
         ? el("button", { type: "button", id: "hangup", class: "btn danger wide", onclick: hangup }, "挂机（F4）")
-        : null,
+        : "",
   );
 }
 
@@ -191,7 +191,8 @@ const refreshAssist = debounce(async () => {
   ]);
   if (assist.status === "fulfilled") {
     renderSuggestion($("suggestion"), assist.value, { onUse: (s) => form.apply(s) });
-    renderSimilar($("similar"), assist.value, { onMerge: (t) => form.mergeInto(t.number) });
+    const similar = assist.value.similar.filter((t) => t.number !== form.filedNumber()); // not itself
+    renderSimilar($("similar"), { ...assist.value, similar }, { onMerge: (t) => form.mergeInto(t.number) });
     form.offerSuggestion(assist.value.suggestion);
   }
   renderKnowledge(

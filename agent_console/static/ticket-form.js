@@ -167,6 +167,7 @@ export function ticketForm(container, { call, departments, onChange, onDone }) {
   return {
     description: () => inputs.description.value.trim(),
     address: () => inputs.address.value.trim() || null,
+    filedNumber: () => filed?.number || null,
     offerSuggestion(s) {
       if (!filed) fillFromTranscript(false); // follows the call until the agent edits it
       applySuggestion(s, false);
