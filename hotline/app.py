@@ -6,10 +6,13 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from analytics.routes import router as analytics_router
 from agent_console.routes import router as console_router
+from analytics.routes import router as analytics_router
+from asr.routes import router as asr_router
+from asr.service import start_speech
+from hotline.auth.deps import current_user
 from hotline.auth.routes import router as auth_router
 from hotline.callers.routes import router as callers_router
 from hotline.directory.routes import router as directory_router
@@ -26,6 +29,8 @@ from routing.acd.routes import run_ticker as run_acd_ticker
 from routing.linkage.outbox import run_outbox
 from routing.linkage.routes import router as linkage_router
 from routing.linkage.settings import get_linkage_settings
+from routing.routes import router as classify_router
+from routing.similar import router as similar_router
 from selfservice.open311 import router as open311_router
 from selfservice.routes import router as selfservice_router
 
@@ -42,10 +47,13 @@ DESCRIPTION = """12345 政务服务便民热线 — 工单、派单、签收、�
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     bus = get_bus()
     await bus.start()
+    audiosocket = await start_speech()
     tasks = [asyncio.create_task(job) for job in background_jobs()]
     try:
         yield
     finally:
+        if audiosocket is not None:
+            audiosocket.close()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -68,12 +76,15 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
+    app.include_router(classify_router, dependencies=[Depends(current_user)])  # 分类与派单建议 /api/classify
+    app.include_router(similar_router)  # 并单: similar open tickets
+    app.include_router(asr_router)  # 语音: PBX media streams, recording uploads
     app.include_router(linkage_router)  # 联动: transfers, partners' signed callbacks, dead letters
     app.include_router(selfservice_router)  # 自助查询: /selfservice page, ticket/approval lookups, voice
     app.include_router(open311_router)  # Open311 GeoReport v2 façade
     app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
-    app.include_router(analytics_router)  # 工单研判: /analytics page, report, drill-down, CSV, meeting pack
     app.include_router(console_router)  # 座席控制台 /console, 班长看板 /wallboard, /api/console/ws
+    app.include_router(analytics_router)  # 工单研判: /analytics page, report, drill-down, CSV, meeting pack
     install_pages(app)
 
     @app.get("/api/health", tags=["运维 ops"], summary="健康检查")
