@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlmodel import Session
 
 from analytics.period import Period
@@ -35,6 +35,7 @@ FOLLOWED = DISPATCHES + tuple(
         Action.reopen,
     )
 )
+REPLY_DUE_SETTERS = (*DISPATCHES, Action.approve_extension.value)
 # Ranking score: weights of the rates (a rate where less is better enters as 1 − rate).
 SCORE_WEIGHTS = {"sign_rate": 15, "ontime_rate": 30, "satisfaction_rate": 30, "callback_rate": 10,
                  "return_rate": 10, "extension_rate": 5}  # fmt: skip
@@ -57,7 +58,7 @@ class Assignment:
     last_reply_at: datetime | None = None
     replied_at: datetime | None = None  # the reply the centre accepted (办结答复)
     callback: str | None = None  # satisfied / dissatisfied
-    handling_days: float | None = None  # working days to the accepted reply: computed once, shared by every table
+    counts: tuple | None = None  # what it adds to a Figures row (see _counts): worked out once for every table
 
 
 @dataclass
@@ -125,32 +126,40 @@ def assignments(session: Session, period: Period, as_of: datetime | None = None)
     """The period's assignments, each followed through its history up to `as_of` (default: now)."""
     as_of = as_of or utcnow()
     e = TicketEvent
-    cohort = select(e.ticket_id).where(e.action.in_(DISPATCHES), e.at >= period.start, e.at < period.end)
-    rows = session.execute(
+    end = period.end
+    cohort = select(e.ticket_id).where(e.action.in_(DISPATCHES), e.at >= period.start, e.at < end)
+    dispatched = e.action.in_(DISPATCHES)
+    # JSON is parsed only on the rows that carry the field: a reply's `after` holds the whole reply text.
+    statement = (
         select(
             e.ticket_id,
             e.action,
             e.at,
-            e.after["department_id"].as_integer(),
-            e.after["sign_due_at"].as_string(),
-            e.after["reply_due_at"].as_string(),
-            e.after["satisfaction"].as_string(),
+            case((dispatched, e.after["department_id"].as_integer())),
+            case((dispatched, e.after["sign_due_at"].as_string())),
+            case((e.action.in_(REPLY_DUE_SETTERS), e.after["reply_due_at"].as_string())),
+            case((e.action == Action.callback.value, e.after["satisfaction"].as_string())),
             Ticket.district,
             Ticket.request_type,
         )
         .join(Ticket, Ticket.id == e.ticket_id)
-        .where(e.ticket_id.in_(cohort), e.action.in_(FOLLOWED), e.at >= period.start, e.at < as_of)
+        # `action || ''`: the same filter, but no index on it. Given `action IN …` SQLite walks the (action, at)
+        # index over every month up to as_of instead of looking the cohort's tickets up by ticket_id
+        # (15 s instead of 4 on a million tickets).
+        .where(e.ticket_id.in_(cohort), (e.action + "").in_(FOLLOWED), e.at >= period.start, e.at < as_of)
         .order_by(e.ticket_id, e.at, e.id)
     )
+    result = session.connection().execute(statement)  # Core rows: the ORM's per-row work is not needed here
     found: list[Assignment] = []
     current: Assignment | None = None
     last_ticket = None
+    rows = (row for part in result.partitions(10_000) for row in part)  # fetchmany, not a fetch per row
     for ticket_id, action, at, department_id, sign_due, reply_due, satisfaction, district, request_type in rows:
         if ticket_id != last_ticket:
             current, last_ticket = None, ticket_id
         if action in DISPATCHES:
             current = None
-            if at < period.end:
+            if at < end:
                 current = Assignment(ticket_id, department_id, district, request_type, at,
                                      _when(sign_due), _when(reply_due))  # fmt: skip
                 found.append(current)
@@ -178,29 +187,24 @@ def assignments(session: Session, period: Period, as_of: datetime | None = None)
     return found
 
 
-def _add(fig: Figures, a: Assignment, as_of: datetime, clock: WorkClock) -> None:
-    fig.assignments += 1
+COUNTED = ("assignments", "returned", "sign_due", "signed_in_time", "extension_requested", "extended",
+           "completion_due", "completed", "handling_days_total", "completed_in_time", "callbacks",
+           "satisfied")  # fmt: skip
+
+
+def _counts(a: Assignment, as_of: datetime, clock: WorkClock) -> tuple:
+    """What one assignment adds to each count of a Figures row, in COUNTED order."""
     if a.returned:
-        fig.returned += 1
-        return
-    if a.signed_at is not None or (a.sign_due is not None and a.sign_due < as_of):
-        fig.sign_due += 1
-        if a.signed_at is not None and a.sign_due is not None and a.signed_at <= a.sign_due:
-            fig.signed_in_time += 1
-    fig.extension_requested += a.extension_requested
-    fig.extended += a.extension_approved
-    if a.replied_at is not None or (a.reply_due is not None and a.reply_due < as_of):
-        fig.completion_due += 1
-    if a.replied_at is not None:
-        fig.completed += 1
-        if a.handling_days is None:
-            a.handling_days = clock.working_days(a.dispatched_at, a.replied_at)
-        fig.handling_days_total += a.handling_days
-        if a.reply_due is not None and a.replied_at <= a.reply_due:
-            fig.completed_in_time += 1
-    if a.callback is not None:
-        fig.callbacks += 1
-        fig.satisfied += a.callback == "satisfied"
+        return (1, 1, 0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0)
+    sign_due = a.signed_at is not None or (a.sign_due is not None and a.sign_due < as_of)
+    signed_in_time = a.signed_at is not None and a.sign_due is not None and a.signed_at <= a.sign_due
+    completion_due = a.replied_at is not None or (a.reply_due is not None and a.reply_due < as_of)
+    completed = a.replied_at is not None
+    days = clock.working_days(a.dispatched_at, a.replied_at) if completed else 0.0
+    in_time = completed and a.reply_due is not None and a.replied_at <= a.reply_due
+    return (1, 0, int(sign_due), int(sign_due and signed_in_time), int(a.extension_requested),
+            int(a.extension_approved), int(completion_due), int(completed), days, int(in_time),
+            int(a.callback is not None), int(a.callback == "satisfied"))  # fmt: skip
 
 
 def figures_by(
@@ -210,13 +214,17 @@ def figures_by(
     as_of: datetime,
     clock: WorkClock,
 ) -> dict[str, Figures]:
-    table: dict[str, Figures] = {}
+    # Each assignment's counts are worked out once (cached on it) and summed column-wise per key: the four
+    # tables of a report share them, and a city's month has a hundred thousand assignments.
+    groups: dict[str, list[tuple]] = {}
     for a in items:
-        k = key(a)
-        fig = table.get(k)
-        if fig is None:
-            fig = table[k] = Figures(k, name(k))
-        _add(fig, a, as_of, clock)
+        if a.counts is None:
+            a.counts = _counts(a, as_of, clock)
+        groups.setdefault(key(a), []).append(a.counts)
+    table: dict[str, Figures] = {}
+    for k, rows in groups.items():
+        sums = [sum(column) for column in zip(*rows, strict=True)]
+        table[k] = Figures(k, name(k), **dict(zip(COUNTED, sums, strict=True)))
     return table
 
 

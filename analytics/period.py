@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from hotline.errors import Invalid
@@ -21,8 +22,8 @@ class Period:
         if (self.last - self.first).days >= MAX_DAYS:
             raise Invalid(f"统计期最长 {MAX_DAYS} 天", code="period_too_long")
 
-    @property
-    def tz(self) -> ZoneInfo:
+    @cached_property
+    def tz(self) -> ZoneInfo:  # cached: local_day runs for every ticket of a month
         return ZoneInfo(get_settings().timezone)
 
     @property

@@ -116,14 +116,28 @@ def group(texts: Sequence[TicketText], similar: float = SIMILAR) -> np.ndarray:
     return labels
 
 
+def _distinct(texts: list[TicketText]) -> list[tuple[TicketText, int]]:
+    """Each text object once with how often it occurs: members of a topic share their (identical) texts."""
+    times = Counter(map(id, texts))
+    first = {id(t): t for t in texts}
+    return [(first[key], n) for key, n in times.items()]
+
+
 def _keywords(texts: list[TicketText], top: int = 5) -> list[str]:
-    counts = Counter(w for t in texts for w in set(t.words))
-    places = {p for t in texts for p in t.places}
+    counts: Counter[str] = Counter()
+    places: set[str] = set()
+    for t, n in _distinct(texts):
+        for w in set(t.words):
+            counts[w] += n
+        places.update(t.places)
     return [w for w, _ in counts.most_common(top + len(places)) if w not in places and len(w) > 1][:top]
 
 
 def _places(texts: list[TicketText], top: int = 3) -> list[str]:
-    counts = Counter(p for t in texts for p in t.places)
+    counts: Counter[str] = Counter()
+    for t, n in _distinct(texts):
+        for p in t.places:
+            counts[p] += n
     return [p for p, _ in counts.most_common(top)]
 
 

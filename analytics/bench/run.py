@@ -96,7 +96,9 @@ def indicators(url: str, month: Period) -> dict[str, float]:
     from analytics.performance import performance
     from analytics.repeats import repeat_cases
     from analytics.spikes import BASELINE, rising_issues
+    from analytics.text import clear_text_cache
 
+    clear_text_cache()  # timed from cold: a first report of the month cuts every text into words
     engine = make_engine(url)
     t: dict[str, float] = {}
     with Session(engine) as session:
@@ -115,7 +117,9 @@ def indicators(url: str, month: Period) -> dict[str, float]:
 
 def meeting_pack(url: str, month: Period) -> tuple[float, dict[str, float], dict]:
     from analytics.pack.build import make_pack
+    from analytics.text import clear_text_cache
 
+    clear_text_cache()
     engine = make_engine(url)
     folder = Path(tempfile.mkdtemp(prefix="hotline-bench-pack-"))
     try:
