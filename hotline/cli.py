@@ -15,7 +15,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
 
 
-@app.command()
+@app.command(help="启动网页服务，并列出各页面和接口文档的地址")
 def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int = typer.Option(None)) -> None:
     """Start the web server and print the address of every page."""
     import uvicorn
@@ -34,7 +34,7 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
     uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port)
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help="把数据库迁移到最新结构")
 def db_upgrade(revision: str = "heads") -> None:
     """Apply the migrations (alembic) to the configured database."""
     from hotline.migrate import upgrade
@@ -43,7 +43,7 @@ def db_upgrade(revision: str = "heads") -> None:
     typer.echo(f"数据库已迁移到 {revision}：{get_settings().sqlalchemy_url.split('@')[-1]}")
 
 
-@db_app.command("revision")
+@db_app.command("revision", help="按模型变化生成新的迁移文件（开发用）")
 def db_revision(
     message: str = typer.Option(..., "-m", help="what the migration does"),
     head: str = typer.Option("head", help="the revision it follows (when several branches exist)"),
@@ -54,7 +54,7 @@ def db_revision(
     typer.echo(autogenerate(message, head=head))
 
 
-@users_app.command("add")
+@users_app.command("add", help="添加用户")
 def users_add(
     username: str,
     role: str = typer.Option(..., help="agent / supervisor / liaison / manager / admin"),
@@ -83,7 +83,7 @@ def users_add(
     typer.echo(f"已添加用户 {user.username}（{user.role}）")
 
 
-@app.command()
+@app.command(help="运行一次时限巡检：临期催办、超期督办")
 def sweep() -> None:
     """Run the clocks' sweep once: mark near-due (催办) and overdue (督办) tickets."""
     from hotline.tickets.sweep import sweep_once
@@ -92,7 +92,7 @@ def sweep() -> None:
     typer.echo(f"临期 {len(result.near_due)} 张，超期 {len(result.overdue)} 张")
 
 
-@demo_app.command("seed")
+@demo_app.command("seed", help="生成演示数据：单位目录、各角色账号、真实留言工单、知识库、演示办件")
 def demo_seed(
     if_empty: bool = typer.Option(False, "--if-empty", help="只在数据库没有工单时生成"),
     tickets: int = typer.Option(300, help="生成多少张演示工单"),
@@ -103,26 +103,29 @@ def demo_seed(
     seed(if_empty=if_empty, ticket_count=tickets, echo=typer.echo)
 
 
-def _mount_plugins() -> None:
-    """Each package brings its own commands; a package not installed yet simply adds none."""
-    import importlib
+def _mount_package_commands() -> None:
+    """Each package brings its own commands (their heavy imports happen inside the commands)."""
+    from agent_console.cli import bench_app
+    from analytics.cli import app as analytics_app
+    from approvals_bridge.cli import app as approvals_app
+    from asr.cli import asr_app, call_app, models_app
+    from classifier.cli import app as classifier_app
+    from knowledge.cli import app as knowledge_app
+    from routing.linkage.cli import linkage_app, sim_app
 
-    for module, attr, name in (
-        ("classifier.cli", "app", "classifier"),
-        ("asr.cli", "asr_app", "asr"),
-        ("asr.cli", "models_app", "models"),
-        ("asr.cli", "call_app", "call"),
-        ("agent_console.cli", "bench_app", "bench"),
-        ("routing.linkage.cli", "sim_app", "partner-sim"),
-        ("routing.linkage.cli", "linkage_app", "linkage"),
-        ("analytics.cli", "app", "analytics"),
-        ("approvals_bridge.cli", "app", "approvals"),
+    for sub, name in (
+        (classifier_app, "classifier"),
+        (asr_app, "asr"),
+        (models_app, "models"),
+        (call_app, "call"),
+        (knowledge_app, "knowledge"),
+        (bench_app, "bench"),
+        (sim_app, "partner-sim"),
+        (linkage_app, "linkage"),
+        (analytics_app, "analytics"),
+        (approvals_app, "approvals"),
     ):
-        try:
-            sub = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
-            continue
         app.add_typer(sub, name=name)
 
 
-_mount_plugins()
+_mount_package_commands()
