@@ -6,6 +6,18 @@ import typer
 
 from hotline.settings import get_settings
 
+# Every page people use, as `hotline serve` lists them.
+PAGES = (
+    ("登录", "/login"),
+    ("中心工作台", "/desk"),
+    ("联络员门户", "/liaison"),
+    ("座席控制台", "/console"),
+    ("班长看板", "/wallboard"),
+    ("工单研判", "/analytics"),
+    ("市民自助查询", "/selfservice"),
+    ("接口文档", "/docs"),
+)
+
 app = typer.Typer(help="12345 热线工单系统命令行", no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="数据库（迁移）", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
@@ -20,18 +32,15 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
     """Start the web server and print the address of every page."""
     import uvicorn
 
-    from hotline.web.routes import PAGES
-
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
     typer.echo("12345 热线工单系统 — 页面与接口：")
-    names = {"/login": "登录", "/desk": "中心工作台", "/liaison": "联络员门户"}
-    for path in PAGES:
-        typer.echo(f"  {names.get(path, path):8s} {base}{path}")
-    typer.echo(f"  接口文档   {base}/docs")
+    for name, path in PAGES:
+        typer.echo(f"  {name:10s}{base}{path}")
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port)
+    # Console messages are a few hundred bytes: compressing each one for every console costs more than it saves.
+    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_per_message_deflate=False)
 
 
 @db_app.command("upgrade", help="把数据库迁移到最新结构")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from hotline.cli import PAGES
+
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
 
 
@@ -47,9 +49,9 @@ def test_serve_prints_every_page_and_serves_them(tmp_path):
         [HOTLINE, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        printed = [server.stdout.readline() for _ in range(5)]
+        printed = [server.stdout.readline() for _ in range(1 + len(PAGES))]
         urls = [line.split()[-1] for line in printed if "http://" in line]
-        assert f"http://127.0.0.1:{port}/docs" in urls and f"http://127.0.0.1:{port}/desk" in urls
+        assert urls == [f"http://127.0.0.1:{port}{path}" for _, path in PAGES]
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
