@@ -33,9 +33,13 @@ $(DIARIZATION_STAMP): $(STAMP)
 	$(BIN)/python -c "import torchaudio; from pyannote.audio import Pipeline"
 	touch $(DIARIZATION_STAMP)
 
+# Each step is a no-op when already done, so a second `make run` goes straight to serving.
 run: install
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline demo seed --if-empty
+	$(BIN)/hotline analytics demo-history
+	test -e var/models/classifier || $(BIN)/hotline classifier train \
+		|| echo "分类模型未训练（缺少训练数据，见 README）：控制台暂不显示话题和承办单位建议"
 	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
 
 test: install diarization
