@@ -51,9 +51,7 @@ def train(
     extra_dir: Annotated[
         Path | None, typer.Option(help="annotations_dev.csv、replied.csv、unlabelled.csv 所在目录")
     ] = None,
-    metrics: Annotated[
-        bool, typer.Option(help="另做 5 折交叉验证并把结果写入元数据（训练时间约增加一倍）")
-    ] = False,
+    metrics: Annotated[bool, typer.Option(help="另做 5 折交叉验证并把结果写入元数据（训练时间约增加一倍）")] = False,
 ) -> None:
     """训练全部分类头（话题、诉求类型、承办单位）。"""
     from classifier.corrections import read_corrections
