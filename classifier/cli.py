@@ -203,28 +203,28 @@ def _cpu_count() -> int:
 
 @app.command("export-corrections")
 def export_corrections(
-    tickets: Annotated[
-        Path, typer.Option(help="已结案工单（JSON Lines：id,title,body,topic,request_type,department）")
-    ],
     out: Annotated[Path, typer.Option(help="输出的训练行 CSV，供 train --corrections 使用")],
+    since: Annotated[str | None, typer.Option(help="只导出此日期（YYYY-MM-DD）之后办结的工单")] = None,
 ) -> None:
-    """把已结案工单的最终话题、诉求类型、承办单位导出为训练行。"""
-    from classifier.corrections import ClosedTicket, write_corrections
+    """把数据库中已办结工单的最终话题、诉求类型、承办单位导出为训练行。"""
+    from datetime import date, datetime, time
+    from zoneinfo import ZoneInfo
 
-    if not tickets.is_file():
-        _fail(f"找不到文件：{tickets}", "no_data")
-        return
-    closed = []
-    for number, line in enumerate(tickets.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    from sqlmodel import Session
+
+    from classifier.corrections import closed_tickets, write_corrections
+    from hotline.db import get_engine
+    from hotline.settings import get_settings
+
+    start = None
+    if since:
         try:
-            row = json.loads(line)
-            closed.append(ClosedTicket(**{k: str(row.get(k) or "") for k in ClosedTicket.__dataclass_fields__}))
-        except (json.JSONDecodeError, TypeError, AttributeError):
-            _fail(f"第 {number} 行不是合法的 JSON 对象", "bad_data")
+            start = datetime.combine(date.fromisoformat(since), time(), ZoneInfo(get_settings().timezone))
+        except ValueError:
+            _fail(f"日期格式应为 YYYY-MM-DD：{since}", "bad_date")
             return
-    count = write_corrections(closed, out)
+    with Session(get_engine()) as session:
+        count = write_corrections(closed_tickets(session, start), out)
     console.print(f"已导出 {count} 条训练行到 {out}")
     _emit({"exported": count, "out": str(out)})
 

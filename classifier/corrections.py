@@ -1,14 +1,17 @@
 """Learning from the centre's own corrections: closed tickets become training rows.
 
-The ticket store belongs to the core (`hotline/`); this module only defines the row format and reads and
-writes it, so the core's exporter (or any script) can hand closed tickets over as a CSV:
-id, title, body, topic, request_type, department — the final values after agents' and liaisons' changes.
+`closed_tickets` reads the centre's closed tickets from the database; the rows go to a CSV
+(id, title, body, topic, request_type, department — the final values after agents' and liaisons' changes)
+that `hotline classifier train --corrections` adds to the base data.
 """
 
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from sqlmodel import Session
 
 from classifier.cues import REQUEST_TYPES
 from classifier.dataset import DataError, Message, read_rows
@@ -53,3 +56,46 @@ def read_corrections(path: Path) -> list[tuple[Message, str, str, str]]:
         message = Message(row["id"], row["title"].strip(), row["body"].strip())
         corrections.append((message, row["topic"].strip(), kind, row["department"].strip()))
     return corrections
+
+
+LOCAL_LEVELS = ("district", "street")  # a district government or street office handled it: 属地
+
+
+def closed_tickets(session: Session, since: datetime | None = None) -> list[ClosedTicket]:
+    """The centre's closed tickets with their final topic, request type and department label.
+
+    The department becomes the classifier's short label through routing's department table; district
+    governments and street offices are 属地; a unit the table does not know keeps no department label.
+    """
+    from sqlmodel import select
+
+    from hotline.directory.models import Department
+    from hotline.tickets.models import Ticket
+    from hotline.tickets.states import TicketState
+    from routing.catalogue import departments
+
+    label_of = {unit.code: label for label, unit in departments().items()}
+    query = (
+        select(Ticket, Department)
+        .join(Department, Ticket.department_id == Department.id, isouter=True)
+        .where(Ticket.state == TicketState.closed)
+        .order_by(Ticket.id)
+    )
+    if since is not None:
+        query = query.where(Ticket.closed_at >= since)
+    rows = []
+    for ticket, department in session.exec(query).all():
+        label = ""
+        if department is not None:
+            label = "属地" if department.level in LOCAL_LEVELS else label_of.get(department.code, "")
+        rows.append(
+            ClosedTicket(
+                id=ticket.number,
+                title=ticket.summary,
+                body=ticket.description,
+                topic=ticket.topic or "",
+                request_type=ticket.request_type,
+                department=label,
+            )
+        )
+    return rows

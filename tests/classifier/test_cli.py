@@ -59,24 +59,40 @@ def test_bench_reports_percentiles(small_model: Path, sample_dir: Path) -> None:
     assert summary["n"] == 50 and summary["p50_ms"] <= summary["p99_ms"]
 
 
-def test_corrections_round_trip_into_training(sample_dir: Path, tmp_path: Path) -> None:
-    tickets = tmp_path / "closed.jsonl"
-    rows = [
-        {
-            "id": "T1",
-            "title": "小区门口燃气管道漏气",
-            "body": "燃气公司一直不来修",
-            "topic": "城乡建设",
-            "request_type": "求助",
-            "department": "燃气",
-        },
-        {"id": "T2", "title": "", "body": "", "topic": "城乡建设"},  # no text: skipped
-    ]
-    tickets.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+def test_closed_tickets_round_trip_into_training(sample_dir: Path, tmp_path: Path, session, people) -> None:
+    """The centre's own closed tickets, read from the database, become training rows for the next model."""
+    from hotline.tickets import service
+    from hotline.tickets.service import TicketDraft
+    from hotline.tickets.states import RequestType
+
+    gas = service.intake(
+        session,
+        people.agent,
+        TicketDraft(RequestType.help, "小区门口燃气管道漏气", "燃气公司一直不来修", topic="城乡建设"),
+    )
+    service.answer(session, people.agent, gas.number, "已通知燃气公司抢修")
+    housing = service.intake(
+        session, people.agent, TicketDraft(RequestType.complaint, "物业乱收费", "小区物业乱收停车费")
+    )
+    service.dispatch(session, people.agent, housing.number, people.housing.id)
+    service.sign(session, people.liaison, housing.number)
+    service.reply(session, people.liaison, housing.number, "已责令物业退还多收的停车费")
+    service.review_reply(session, people.supervisor, housing.number, accept=True)
+    service.callback(session, people.agent, housing.number, satisfied=True)
+    service.intake(
+        session, people.agent, TicketDraft(RequestType.consult, "还没办完", "仍在受理中")
+    )  # open: not exported
+
     out = tmp_path / "corrections.csv"
-    result = runner.invoke(app, ["export-corrections", "--tickets", str(tickets), "--out", str(out)])
+    result = runner.invoke(app, ["export-corrections", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert last_json(result.output)["exported"] == 1
+    assert last_json(result.output)["exported"] == 2
+    with out.open(encoding="utf-8") as handle:
+        rows = {row["id"]: row for row in csv.DictReader(handle)}
+    assert rows[gas.number]["topic"] == "城乡建设" and rows[gas.number]["department"] == ""
+    assert rows[housing.number]["request_type"] == "投诉" and rows[housing.number]["department"] == "住建"
+    bad_date = runner.invoke(app, ["export-corrections", "--out", str(out), "--since", "yesterday"])
+    assert bad_date.exit_code == 1 and "YYYY-MM-DD" in bad_date.output
 
     from classifier.corrections import read_corrections
     from classifier.train import train_all
@@ -84,4 +100,4 @@ def test_corrections_round_trip_into_training(sample_dir: Path, tmp_path: Path) 
     metadata = train_all(
         sample_dir / "labelled.csv", tmp_path / "m", sample_dir, read_corrections(out), with_metrics=False
     )
-    assert metadata["training_data"]["corrections"] == 1
+    assert metadata["training_data"]["corrections"] == 2
