@@ -77,9 +77,10 @@ function render(report) {
   document.getElementById("trend-chart").replaceChildren(
     columns(report.daily.map((d) => ({ label: d.day.slice(5), value: d.count, drill: { title: `${d.day} 受理`, day: d.day } }))),
   );
+  // The ten hottest topics, drawn by count (the panel shows shares; the list below keeps the hotness order).
   // An empty chart is a blank box that looks broken: say why there is nothing to draw.
   document.getElementById("topic-chart").replaceChildren(report.topics.length
-    ? bars(report.topics.slice(0, 10).map((t) => ({ label: t.label, value: t.count, unit: " 件", drill: { title: t.label, ids: t.ticket_ids.join(",") } })), { unit: " 件" })
+    ? bars([...report.topics.slice(0, 10)].sort((a, b) => b.count - a.count).map((t) => ({ label: t.label, value: t.count, unit: " 件", drill: { title: t.label, ids: t.ticket_ids.join(",") } })), { unit: " 件" })
     : el("p", { class: "empty" }, "本期没有两张及以上反映同一事项的工单"),
   );
   const ranked = report.performance.departments.filter((f) => f.score !== null).slice(0, 12);

@@ -16,7 +16,7 @@ export function columns(items, { height = 220, color = "#1f4e79" } = {}) {
   const root = svg("svg", { viewBox: `0 0 ${width} ${height + 30}`, role: "img" });
   const step = width / Math.max(1, items.length);
   items.forEach((item, index) => {
-    const h = (item.value / top) * height;
+    const h = (item.value / top) * (height - 18); // the top 18 units hold the "最高 n" label, clear of the bars
     const bar = svg("rect", { x: index * step + 1, y: height - h, width: Math.max(1, step - 2), height: h, fill: color });
     bar.dataset.drill = JSON.stringify(item.drill);
     bar.append(svg("title", {}, `${item.label}：${item.value}`));
