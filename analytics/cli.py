@@ -58,9 +58,15 @@ def demo_history(tickets: int = typer.Option(1500, help="一年内生成多少�
     """在演示库中生成一年的工单历史（真实留言、真实答复时间、走完流转），供研判页面展示。"""
     from analytics.demo_history import build_history
     from hotline.db import get_engine
+    from hotline.errors import Invalid
 
-    with Session(get_engine()) as session:
-        build_history(session, tickets, echo=typer.echo)
+    try:
+        with Session(get_engine()) as session:
+            build_history(session, tickets, echo=typer.echo)
+    except Invalid as exc:
+        typer.echo(f"未生成演示历史：{exc.message}")
+        # no data is a normal state of a fresh install (make run goes on serving); missing demo users is not
+        raise typer.Exit(0 if exc.code == "no_data" else 1) from None
 
 
 @app.command("bench")
