@@ -44,7 +44,7 @@ class AsrEngine:
         model: LoadedModel,
         workers: int,
         partial_interval: float = 0.3,
-        chunk_seconds: float = 0.1,
+        chunk_seconds: float = 0.2,
         max_stream_seconds: float = 4 * 3600,
     ) -> None:
         self.model = model

@@ -23,7 +23,8 @@ class AsrSettings(BaseSettings):
     models_dir: Path = Field(default=PROJECT_ROOT / "var" / "models", description="where `models fetch` unpacks")
     asr_workers: int = Field(default=0, description="decoding threads; 0 means one per CPU core")
     asr_partial_interval_ms: int = Field(default=300, description="at most one partial result per leg this often")
-    asr_chunk_ms: int = Field(default=100, description="audio gathered before one decoding step")
+    # 200 ms: fewer, larger decoding steps sustain more concurrent legs than 100 ms (docs/benchmarks.md).
+    asr_chunk_ms: int = Field(default=200, description="audio gathered before one decoding step")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest recording accepted by upload")
     max_stream_seconds: float = Field(default=4 * 3600, description="longest media stream accepted per leg")
     audiosocket_enabled: bool = Field(default=True, description="listen for Asterisk AudioSocket in the app")
