@@ -93,7 +93,12 @@ class Site:
                 f"localStorage.setItem('hotline.user', {json.dumps(json.dumps(session['user']))});"
             )
             page.goto(f"{self.url}/liaison" if session["user"]["role"] == "liaison" else f"{self.url}/desk")
-        page.wait_for_url("**/liaison" if role.endswith("liaison") else "**/desk")
+        # The form lands each role on its home; the shortcut opens the liaison portal or the desk.
+        if role.endswith("liaison"):
+            landing = "/liaison"
+        else:
+            landing = "/analytics" if through_form and role == "manager" else "/desk"
+        page.wait_for_url(f"**{landing}")
         page.locator("#live-status[data-status=open]").wait_for()
         return page
 

@@ -8,7 +8,7 @@ export const ROLE_HOME = {
   liaison: "/liaison",
   agent: "/desk",
   supervisor: "/desk",
-  manager: "/desk",
+  manager: "/analytics",
   admin: "/desk",
 };
 

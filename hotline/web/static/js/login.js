@@ -5,12 +5,21 @@ import { ApiError, api, clearError, homeFor, saveSession, showError } from "./ap
 const form = document.getElementById("login-form");
 const errorBox = document.getElementById("login-error");
 
+// The pages each role may be sent back to after signing in (besides its home).
+const ROLE_PAGES = {
+  agent: ["/desk", "/console"],
+  supervisor: ["/desk", "/console", "/wallboard", "/analytics"],
+  manager: ["/analytics", "/desk", "/wallboard"],
+  admin: ["/desk", "/wallboard", "/analytics"],
+  liaison: ["/liaison"],
+};
+
 // Only follow `next` to a page of this site that fits the role.
 function destination(role) {
   const home = homeFor(role);
   const next = new URLSearchParams(location.search).get("next") || "";
-  if (["agent", "supervisor"].includes(role) && /^\/(console|wallboard)\b/.test(next)) return next; // 座席控制台
-  return next.startsWith(home) ? next : home;
+  const allowed = [home, ...(ROLE_PAGES[role] || [])];
+  return allowed.some((page) => next === page || next.startsWith(`${page}?`) || next.startsWith(`${page}#`)) ? next : home;
 }
 
 form.addEventListener("submit", async (event) => {

@@ -21,6 +21,10 @@ export async function startPage({ roles }) {
   const who = document.getElementById("who");
   who.textContent = [user.display_name, ROLE_NAMES[user.role], department?.name].filter(Boolean).join(" · ");
   document.getElementById("logout").addEventListener("click", logout);
+  // Links to the other pages show only for the roles that may use them (data-roles="agent supervisor").
+  for (const link of document.querySelectorAll("[data-roles]")) {
+    link.hidden = !link.dataset.roles.split(" ").includes(user.role);
+  }
   startCountdownClock();
   return { user, department };
 }
