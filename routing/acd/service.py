@@ -9,6 +9,8 @@ Rules:
 - a caller who hangs up before being answered is an abandoned call, kept on the missed-call list until called back.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -91,6 +93,17 @@ def _set(presence: AgentPresence, state: AgentState, now: datetime, **changes: o
         setattr(presence, name, value)
 
 
+@contextmanager
+def _transaction(session: Session) -> Iterator[None]:
+    """One ACD step: commit when it succeeds, roll back on any error (nothing half-done stays)."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def _lock(session: Session, row: AgentPresence | QueuedCall) -> None:
     model = type(row)
     key = row.user_id if isinstance(row, AgentPresence) else row.id
@@ -104,7 +117,7 @@ def set_state(session: Session, actor: Actor, state: AgentState, skills: list[st
     if state not in MANUAL_STATES:
         raise Invalid(f"只能手动切换为示闲、示忙或离线，不能切换为{AGENT_STATE_NAMES[state]}", code="bad_agent_state")
     now = utcnow()
-    try:
+    with _transaction(session):
         presence = presence_of(session, actor.id)
         if presence.state == AgentState.on_call:
             raise Conflict("通话中不能切换状态，请先结束通话", code="agent_on_call")
@@ -118,10 +131,6 @@ def set_state(session: Session, actor: Actor, state: AgentState, skills: list[st
             changes["skills"] = _skills_column(skills)
         _set(presence, state, now, **changes)
         _agent_changed(session, presence)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(presence)
     distribute(session)
     return presence
@@ -212,7 +221,7 @@ def _call_for(session: Session, queued_call_id: int) -> QueuedCall:
 def accept(session: Session, actor: Actor, queued_call_id: int) -> QueuedCall:
     """The agent answers the ringing call (one key on the console)."""
     now = utcnow()
-    try:
+    with _transaction(session):
         call = _call_for(session, queued_call_id)
         if call.state != CallState.offered or call.offered_to != actor.id:
             raise Conflict("这通来电没有分配给您，或已被接听/已挂断", code="not_offered_to_you")
@@ -229,10 +238,6 @@ def accept(session: Session, actor: Actor, queued_call_id: int) -> QueuedCall:
         session.add_all([call, presence, linked])
         _call_changed(session, call)
         _agent_changed(session, presence)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(call)
     return call
 
@@ -240,7 +245,7 @@ def accept(session: Session, actor: Actor, queued_call_id: int) -> QueuedCall:
 def hangup(session: Session, call_id: str) -> QueuedCall:
     """The call ends: before an answer it is abandoned (放弃); after, the agent goes to wrap-up."""
     now = utcnow()
-    try:
+    with _transaction(session):
         call = session.exec(select(QueuedCall).where(QueuedCall.call_external_id == call_id)).first()
         if call is None:
             raise NotFound(f"队列中没有通话 {call_id}", code="queued_call_not_found")
@@ -266,10 +271,6 @@ def hangup(session: Session, call_id: str) -> QueuedCall:
             _agent_changed(session, presence)
         session.add(call)
         _call_changed(session, call)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(call)
     distribute(session)
     return call
@@ -332,15 +333,11 @@ def mark_called_back(session: Session, actor: Actor, queued_call_id: int) -> Que
         raise Conflict("只有放弃的来电需要回拨", code="not_missed")
     if call.called_back_at is not None:
         raise Conflict("这通来电已经回拨过", code="already_called_back")
-    try:
+    with _transaction(session):
         _lock(session, call)
         call.called_back_at, call.called_back_by = utcnow(), actor.id
         session.add(call)
         _call_changed(session, call)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(call)
     return call
 

@@ -2,29 +2,17 @@
 
 import asyncio
 import json
-import os
 import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import redis
 import websockets
 
 from tests.conftest import PASSWORD, LiveServer, People
 
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 HEARTBEAT = 0.3
 CLIENT_QUEUE = 50
-
-
-def require_redis() -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required under CI=true but unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
 
 
 @pytest.fixture

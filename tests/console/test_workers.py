@@ -2,43 +2,22 @@
 reconnects to the other worker resumes there without loss."""
 
 import os
-import subprocess
-import sys
-import time
 
 import httpx
 
-from tests.conftest import PASSWORD, free_port
-from tests.console.conftest import REDIS_URL, Console, require_redis, run
-
-
-def _worker(port: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "hotline.app:create_app", "--factory", "--port", str(port)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def _ready(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"worker exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"worker at {url} did not start")
+from tests.conftest import PASSWORD, REDIS_URL, free_port, require_redis, start_app_worker, wait_ready
+from tests.console.conftest import Console, run
 
 
 def test_a_console_resumes_on_the_other_worker(sqlite_db, sqlite_people, console_env, tmp_path):
     require_redis()
     env = os.environ | {"HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_VAR_DIR": str(tmp_path)}
     ports = [free_port(), free_port()]
-    workers = [_worker(port, env) for port in ports]
+    workers = [start_app_worker(port, env) for port in ports]
     try:
         a, b = (f"http://127.0.0.1:{port}" for port in ports)
         for url, worker in zip((a, b), workers, strict=True):
-            _ready(url, worker)
+            wait_ready(url, worker)
         login = {"username": sqlite_people.users["agent"].username, "password": PASSWORD}
         token = httpx.post(f"{a}/api/auth/login", json=login).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}

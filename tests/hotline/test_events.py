@@ -4,32 +4,17 @@ processes seeing each other's events through the local Redis."""
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 
 import httpx
 import pytest
-import redis
 import websockets
 
 from hotline.events.bus import Event, InProcessBus, RedisBus, SubscriptionOverflow, publish_after_commit
 from hotline.tickets import service
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
-
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def require_redis() -> None:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required under CI=true but unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
+from tests.conftest import REDIS_URL, free_port, require_redis, start_app_worker, wait_ready
 
 
 def test_in_process_fan_out_and_filters():
@@ -104,42 +89,18 @@ def test_redis_bus_between_two_buses():
     asyncio.run(scenario())
 
 
-def _start_worker(port: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "hotline.app:create_app", "--factory", "--port", str(port)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def _wait_ready(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"worker exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"worker at {url} did not start")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.redis
 def test_two_app_workers_see_each_others_events_through_redis(db, people, tmp_path):
     """A ticket filed on worker A reaches a live feed connected to worker B, and a liaison's feed on B
     receives only their own department's events."""
     require_redis()
     env = os.environ | {"HOTLINE_DATABASE_URL": db, "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_VAR_DIR": str(tmp_path)}
-    ports = [_free_port(), _free_port()]
-    workers = [_start_worker(port, env) for port in ports]
+    ports = [free_port(), free_port()]
+    workers = [start_app_worker(port, env) for port in ports]
     try:
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url, worker in zip(urls, workers, strict=True):
-            _wait_ready(url, worker)
+            wait_ready(url, worker)
         tokens = {}
         for key in ("agent", "liaison", "other_liaison"):
             answer = httpx.post(
