@@ -19,6 +19,7 @@ from collections.abc import Callable
 from asr.engine import AsrEngine
 from asr.errors import AsrError
 from asr.media import MediaDecoder, MediaFormat
+from asr.queueing import caller_leg_ended, caller_leg_started
 from asr.service import get_engine
 from asr.sink import FanoutSink, TranscriptSink, default_sinks
 
@@ -65,6 +66,7 @@ async def handle_connection(
         if kind != KIND_UUID or len(payload) != 16:
             raise AsrError(f"第一帧应为 UUID（类型 0x01，16 字节），收到类型 0x{kind:02x}", code="uuid_expected")
         call_id = str(uuid.UUID(bytes=payload))
+        await caller_leg_started(call_id, leg)  # AudioSocket carries no caller number
         stream = engine.open_stream(call_id, leg, FanoutSink(sinks(call_id, leg)))
         decoder = MediaDecoder(MediaFormat(8000, "L16"), engine.sample_rate)
         log.info("audiosocket call %s from %s", call_id, peer)
@@ -94,6 +96,7 @@ async def handle_connection(
     finally:
         if stream is not None:
             await stream.finish()
+            await caller_leg_ended(stream.call_id, stream.leg)
         writer.close()
         with contextlib.suppress(ConnectionError, OSError):
             await writer.wait_closed()

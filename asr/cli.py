@@ -252,6 +252,7 @@ def simulate(
     host: str = typer.Option("127.0.0.1", help="AudioSocket host"),
     port: int = typer.Option(9092, help="AudioSocket port"),
     encoding: str = typer.Option("PCMU", help="WebSocket encoding: PCMU, PCMA or L16"),
+    caller: str | None = typer.Option(None, help="来电号码（WebSocket 首帧的 caller）"),
 ) -> None:
     """Play a real recording into the product as a PBX would."""
     from asr.simulate import simulate_call
@@ -260,7 +261,7 @@ def simulate(
         console.print("[red]--via 只能是 websocket 或 audiosocket[/red]")
         raise typer.Exit(2)
     try:
-        result = asyncio.run(simulate_call(wav, via, url=url, host=host, port=port, speed=speed,
+        result = asyncio.run(simulate_call(wav, via, url=url, host=host, port=port, speed=speed, caller=caller,
                                            encoding=encoding))
     except (OSError, AsrError) as exc:
         console.print(f"[red]模拟来电失败：{exc}[/red]")

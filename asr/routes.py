@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import tempfile
 import uuid
 
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from asr.batch import STEREO_LEGS, transcribe_file
 from asr.errors import AsrError, AudioFormatError
 from asr.media import LEGS, MediaDecoder, MediaFormat
+from asr.queueing import caller_leg_ended, caller_leg_started
 from asr.service import get_engine
 from asr.settings import get_asr_settings
 from asr.sink import FanoutSink, Segment, default_sinks
@@ -64,8 +66,11 @@ class WebSocketReplySink:
         await self._send({"type": "end", "call_id": call_id, "leg": leg})
 
 
-def parse_header(raw: str | None) -> tuple[str, str, MediaFormat]:
-    """The first frame of a media stream → (call_id, leg, format); AsrError says what is wrong."""
+CALLER_NUMBER = re.compile(r"\+?[0-9]{5,20}")
+
+
+def parse_header(raw: str | None) -> tuple[str, str, MediaFormat, str | None]:
+    """The first frame of a media stream → (call_id, leg, format, caller number); AsrError says what is wrong."""
     if raw is None:
         raise AsrError(
             "第一帧应为 JSON 文本（call_id、leg、sample_rate、encoding），收到的是二进制帧", code="header_expected"
@@ -77,8 +82,8 @@ def parse_header(raw: str | None) -> tuple[str, str, MediaFormat]:
     if not isinstance(header, dict):
         raise AsrError("第一帧应为 JSON 对象", code="bad_header")
     call_id = header.get("call_id")
-    if not isinstance(call_id, str) or not call_id or len(call_id) > 128:
-        raise AsrError("缺少通话编号 call_id（1–128 个字符）", code="bad_header")
+    if not isinstance(call_id, str) or not call_id or len(call_id) > 64:
+        raise AsrError("缺少通话编号 call_id（1–64 个字符）", code="bad_header")
     leg = header.get("leg")
     if leg not in LEGS:
         raise AsrError(f"leg 应为 {' 或 '.join(LEGS)}，收到 {leg!r}", code="bad_leg")
@@ -88,7 +93,10 @@ def parse_header(raw: str | None) -> tuple[str, str, MediaFormat]:
     encoding = header.get("encoding")
     if not isinstance(encoding, str):
         raise AudioFormatError(f"encoding 应为 L16、PCMU 或 PCMA，收到 {encoding!r}", code="unknown_encoding")
-    return call_id, leg, MediaFormat(rate, encoding.upper())
+    caller = header.get("caller")
+    if caller is not None and (not isinstance(caller, str) or not CALLER_NUMBER.fullmatch(caller)):
+        raise AsrError(f"caller 应为来电号码（5–20 位数字），收到 {caller!r}", code="bad_header")
+    return call_id, leg, MediaFormat(rate, encoding.upper()), caller
 
 
 @router.websocket("/media/stream")
@@ -99,7 +107,7 @@ async def media_stream(ws: WebSocket) -> None:
         first = await asyncio.wait_for(ws.receive(), HEADER_TIMEOUT)
         if first["type"] == "websocket.disconnect":
             return
-        call_id, leg, fmt = parse_header(first.get("text"))
+        call_id, leg, fmt, caller = parse_header(first.get("text"))
     except (AsrError, TimeoutError) as exc:
         err = exc if isinstance(exc, AsrError) else AsrError("等待第一帧超时", code="header_timeout")
         log.warning("media stream rejected: %s %s", err.code, err.message)
@@ -107,6 +115,7 @@ async def media_stream(ws: WebSocket) -> None:
         await ws.close(code=1008)
         return
     engine = get_engine()
+    await caller_leg_started(call_id, leg, caller)
     stream = engine.open_stream(call_id, leg, FanoutSink([*default_sinks(call_id, leg), reply]))
     decoder = MediaDecoder(fmt, engine.sample_rate)
     await reply._send({"type": "ready", "call_id": call_id, "leg": leg, "model_sample_rate": engine.sample_rate})
@@ -138,6 +147,7 @@ async def media_stream(ws: WebSocket) -> None:
     finally:
         # the words said before the hang-up still count: flush the recogniser either way
         await stream.finish()
+        await caller_leg_ended(call_id, leg)
         if not reply.gone:
             with contextlib.suppress(RuntimeError):
                 await ws.close(code=close_code)

@@ -51,12 +51,14 @@ async def _paced(frames: list[bytes], speed: float):
 
 async def websocket_leg(
     url: str, call_id: str, leg: str, pcm: np.ndarray, rate: int, *, to_rate: int = 8000,
-    encoding: str = "PCMU", speed: float = 1.0, timeout: float = 60.0,
+    encoding: str = "PCMU", speed: float = 1.0, timeout: float = 60.0, caller: str | None = None,
 ) -> LegResult:
     result = LegResult(leg)
     frames = wire_frames(pcm, rate, to_rate, encoding)
     async with websockets.connect(url, max_size=None) as ws:
         header = {"call_id": call_id, "leg": leg, "sample_rate": to_rate, "encoding": encoding}
+        if caller:
+            header["caller"] = caller  # the number the PBX saw: the call rings on a console with the caller's history
         await ws.send(json.dumps(header))
 
         async def receive() -> None:
@@ -104,7 +106,7 @@ async def audiosocket_leg(
 async def simulate_call(
     wav: Path, via: str, *, url: str = "ws://127.0.0.1:8000/media/stream", host: str = "127.0.0.1",
     port: int = 9092, speed: float = 1.0, encoding: str = "PCMU",
-    call_id: str | None = None,
+    call_id: str | None = None, caller: str | None = None,
 ) -> dict:
     """Play `wav` as one call; returns the transcript frames per leg (WebSocket) or AudioSocket's replies.
 
@@ -116,7 +118,7 @@ async def simulate_call(
     if via == "websocket":
         call_id = call_id or f"sim-{uuid.uuid4().hex[:12]}"
         results = await asyncio.gather(*(
-            websocket_leg(url, call_id, leg, data[:, i], rate, encoding=encoding, speed=speed)
+            websocket_leg(url, call_id, leg, data[:, i], rate, encoding=encoding, speed=speed, caller=caller)
             for i, leg in enumerate(legs)
         ))
         out = {"call_id": call_id, "legs": {r.leg: r.frames for r in results}}

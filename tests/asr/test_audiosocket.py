@@ -32,7 +32,9 @@ def test_simulated_asterisk_call_is_transcribed_and_published(server, speech_dir
     replies, events = run(call())
     assert replies == []  # a clean call: Asterisk gets no error and no hang-up from us
     kinds = {e.type for e in events}
-    assert kinds == {"call.transcript.partial", "call.transcript.final"}
+    # transcripts, and the call's way through the ACD queue (queued when Asterisk connected, ended on hang-up)
+    assert kinds == {"call.transcript.partial", "call.transcript.final", "acd.call"}
+    assert [e.payload["state"] for e in events if e.type == "acd.call"] == ["waiting", "abandoned"]
     final = next(e for e in events if e.type == "call.transcript.final").payload
     assert final["leg"] == "caller" and final["words"]
     assert stored_segments(call_id)[0].text == final["text"]

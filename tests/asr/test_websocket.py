@@ -33,9 +33,9 @@ async def _bus_events(call_id: str, body):
 def test_simulated_call_gives_partials_finals_events_and_stored_transcript(server, speech_dir):
     data, rate = read_recording(speech_dir / WAV)
     call_id = f"ws-{uuid.uuid4().hex[:8]}"
-    result, events = run(_bus_events(call_id, websocket_leg(
-        server.ws, call_id, "caller", data[:, 0], rate, encoding="PCMU", speed=1.0
-    )))
+    result, events = run(
+        _bus_events(call_id, websocket_leg(server.ws, call_id, "caller", data[:, 0], rate, encoding="PCMU", speed=1.0))
+    )
     assert result.frames[0]["type"] == "ready"
     partials, finals = result.of("partial"), result.of("final")
     assert partials and finals, result.frames
@@ -149,3 +149,33 @@ def test_client_vanishing_mid_utterance_keeps_what_was_said(server, speech_dir):
         run(asyncio.sleep(0.1))
     stored = stored_segments(call_id)
     assert stored and stored[0].text
+
+
+def test_a_callers_media_queues_the_call_and_its_end_hangs_up(server, speech_dir):
+    """The PBX's caller leg puts the call in the ACD queue; nobody answered, so its end leaves a missed call."""
+    from sqlmodel import Session, select
+
+    from hotline.db import get_engine
+    from routing.acd.models import QueuedCall
+
+    data, rate = read_recording(speech_dir / WAV)
+    call_id = f"q-{uuid.uuid4().hex[:8]}"
+    run(websocket_leg(server.ws, call_id, "caller", data[:, 0][: rate * 2], rate, speed=0, caller="13912345678"))
+    run(websocket_leg(server.ws, call_id + "-agent-only", "agent", data[:, 0][: rate * 2], rate, speed=0))
+    with Session(get_engine()) as session:
+        queued = session.exec(select(QueuedCall).where(QueuedCall.call_external_id == call_id)).one()
+        assert queued.caller_phone == "13912345678" and queued.state == "abandoned" and queued.ended_at
+        assert (
+            session.exec(select(QueuedCall).where(QueuedCall.call_external_id == call_id + "-agent-only")).first()
+            is None
+        )
+
+
+def test_a_bad_caller_number_is_refused_in_the_header(server):
+    async def talk():
+        async with websockets.connect(server.ws) as ws:
+            await ws.send(json.dumps({**HEADER, "call_id": "bad-caller", "caller": "not a number"}))
+            return json.loads(await ws.recv())
+
+    reply = run(talk())
+    assert reply["type"] == "error" and reply["code"] == "bad_header" and "caller" in reply["message"]
