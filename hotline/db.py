@@ -58,6 +58,17 @@ def dialect_insert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+@contextmanager
+def transaction(session: Session) -> Iterator[None]:
+    """One unit of work: commit when the block succeeds, roll back on any error, so nothing half-done stays."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def claim_row(session: Session, model: type, key: object, version: int) -> bool:
     """Optimistic lock: bump `version` of the row with primary key `key` only if it still has `version`.
 

@@ -5,6 +5,7 @@ PostgreSQL tests skip on a developer machine where the server is down, and FAIL 
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def require_redis() -> None:
 def start_app_worker(port: int, env: dict) -> subprocess.Popen:
     """The real app as a separate process (a worker of a multi-worker deployment)."""
     command = [sys.executable, "-m", "uvicorn", "hotline.app:create_app", "--factory", "--port", str(port)]
+    command += ["--log-level", "warning"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -197,6 +199,26 @@ def live_server(db: str) -> Iterator[LiveServer]:
 
 
 PASSWORD = "secret-pass-1"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def login_client(base_url: str, username: str, password: str = PASSWORD) -> httpx.Client:
+    """An HTTP client on the live server, signed in as `username` (bearer token set)."""
+    client = httpx.Client(base_url=base_url, timeout=15)
+    answer = client.post("/api/auth/login", json={"username": username, "password": password})
+    assert answer.status_code == 200, answer.text
+    client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return client
+
+
+def error_of(answer: httpx.Response, status: int, code: str | None = None) -> dict:
+    """The error body of a refused request: the expected status, a Chinese message, the expected code."""
+    assert answer.status_code == status, answer.text
+    error = answer.json()["error"]
+    assert CJK.search(error["message"]), error
+    if code:
+        assert error["code"] == code, error
+    return error
 
 
 class People:

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from hotline.auth.actor import Actor
 from hotline.callers.service import caller_for
 from hotline.clock import callback_due, dispatch_deadlines, extended_due
-from hotline.db import utcnow
+from hotline.db import transaction, utcnow
 from hotline.directory.service import active_department
 from hotline.errors import Conflict, Invalid
 from hotline.settings import get_settings
@@ -49,7 +49,7 @@ def intake(session: Session, actor: Actor, draft: TicketDraft) -> Ticket:
     check_permitted(actor, Action.intake)
     if not draft.summary.strip() or not draft.description.strip():
         raise Invalid("诉求摘要和诉求内容都不能为空", code="empty_ticket")
-    try:
+    with transaction(session):
         caller = caller_for(session, draft.caller_phone, draft.caller_name) if draft.caller_phone else None
         now = utcnow()
         ticket = Ticket(
@@ -71,10 +71,6 @@ def intake(session: Session, actor: Actor, draft: TicketDraft) -> Ticket:
         session.add(ticket)
         session.flush()
         record(session, ticket, actor, Action.intake, {"state": TicketState.received})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(ticket)
     return ticket
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
-from hotline.db import claim_row, utcnow
+from hotline.db import claim_row, transaction, utcnow
 from hotline.errors import Conflict, NotFound
 from hotline.events import Event, publish_after_commit
 from hotline.tickets.models import Ticket, TicketEvent
@@ -117,15 +117,11 @@ def record(
 @contextmanager
 def step(session: Session, actor: Actor, number: str, action: Action) -> Iterator[Ticket]:
     """Load the ticket, check role, scope and state, lock it; commit on success, roll back on any error."""
-    try:
+    with transaction(session):
         ticket = find_ticket(session, number)
         check_permitted(actor, action)
         check_can_see(actor, ticket)
         check_state(ticket, action)
         claim(session, ticket)
         yield ticket
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     session.refresh(ticket)

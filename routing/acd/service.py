@@ -9,8 +9,6 @@ Rules:
 - a caller who hangs up before being answered is an abandoned call, kept on the missed-call list until called back.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,7 +17,7 @@ from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
 from hotline.callers.service import ensure_call
-from hotline.db import claim_row, utcnow
+from hotline.db import claim_row, transaction, utcnow
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.events import Event, publish_after_commit
 from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, CallState, QueuedCall
@@ -93,17 +91,6 @@ def _set(presence: AgentPresence, state: AgentState, now: datetime, **changes: o
         setattr(presence, name, value)
 
 
-@contextmanager
-def _transaction(session: Session) -> Iterator[None]:
-    """One ACD step: commit when it succeeds, roll back on any error (nothing half-done stays)."""
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-
-
 def _lock(session: Session, row: AgentPresence | QueuedCall) -> None:
     model = type(row)
     key = row.user_id if isinstance(row, AgentPresence) else row.id
@@ -117,7 +104,7 @@ def set_state(session: Session, actor: Actor, state: AgentState, skills: list[st
     if state not in MANUAL_STATES:
         raise Invalid(f"只能手动切换为示闲、示忙或离线，不能切换为{AGENT_STATE_NAMES[state]}", code="bad_agent_state")
     now = utcnow()
-    with _transaction(session):
+    with transaction(session):
         presence = presence_of(session, actor.id)
         if presence.state == AgentState.on_call:
             raise Conflict("通话中不能切换状态，请先结束通话", code="agent_on_call")
@@ -221,7 +208,7 @@ def _call_for(session: Session, queued_call_id: int) -> QueuedCall:
 def accept(session: Session, actor: Actor, queued_call_id: int) -> QueuedCall:
     """The agent answers the ringing call (one key on the console)."""
     now = utcnow()
-    with _transaction(session):
+    with transaction(session):
         call = _call_for(session, queued_call_id)
         if call.state != CallState.offered or call.offered_to != actor.id:
             raise Conflict("这通来电没有分配给您，或已被接听/已挂断", code="not_offered_to_you")
@@ -245,7 +232,7 @@ def accept(session: Session, actor: Actor, queued_call_id: int) -> QueuedCall:
 def hangup(session: Session, call_id: str) -> QueuedCall:
     """The call ends: before an answer it is abandoned (放弃); after, the agent goes to wrap-up."""
     now = utcnow()
-    with _transaction(session):
+    with transaction(session):
         call = session.exec(select(QueuedCall).where(QueuedCall.call_external_id == call_id)).first()
         if call is None:
             raise NotFound(f"队列中没有通话 {call_id}", code="queued_call_not_found")
@@ -333,7 +320,7 @@ def mark_called_back(session: Session, actor: Actor, queued_call_id: int) -> Que
         raise Conflict("只有放弃的来电需要回拨", code="not_missed")
     if call.called_back_at is not None:
         raise Conflict("这通来电已经回拨过", code="already_called_back")
-    with _transaction(session):
+    with transaction(session):
         _lock(session, call)
         call.called_back_at, call.called_back_by = utcnow(), actor.id
         session.add(call)

@@ -14,6 +14,7 @@ from hotline.errors import Conflict, Invalid
 from routing.acd import service
 from routing.acd.models import AgentState, CallState
 from routing.acd.stats import wallboard
+from tests.conftest import login_client
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 
@@ -179,12 +180,7 @@ def test_wallboard_figures(session, agents):
 
 def test_acd_over_http(live_server, people, db):
     def client(key: str) -> httpx.Client:
-        made = httpx.Client(base_url=live_server.url, timeout=10)
-        answer = made.post(
-            "/api/auth/login", json={"username": people.users[key].username, "password": "secret-pass-1"}
-        )
-        made.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-        return made
+        return login_client(live_server.url, people.users[key].username)
 
     agent, supervisor, liaison = client("agent"), client("supervisor"), client("liaison")
     assert agent.post("/api/acd/me/state", json={"state": "ready", "skills": ["英语"]}).json()["state_name"] == "示闲"

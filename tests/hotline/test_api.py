@@ -9,9 +9,7 @@ from sqlmodel import Session, func, select
 
 from hotline.db import engine_for
 from hotline.models import Department, Ticket, TicketEvent, User
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
-PASSWORD = "secret-pass-1"
+from tests.conftest import CJK, error_of, login_client
 
 TICKET = {
     "request_type": "投诉",
@@ -23,30 +21,13 @@ TICKET = {
 }
 
 
-def login(base: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=10)
-    answer = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-    return client
-
-
 @pytest.fixture
 def clients(live_server, people):
     names = {key: user.username for key, user in people.users.items()}
-    made = {key: login(live_server.url, name) for key, name in names.items()}
+    made = {key: login_client(live_server.url, name) for key, name in names.items()}
     yield made
     for client in made.values():
         client.close()
-
-
-def error_of(answer: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert answer.status_code == status, answer.text
-    error = answer.json()["error"]
-    assert CJK.search(error["message"]), error
-    if code:
-        assert error["code"] == code, error
-    return error
 
 
 def counts(db: str) -> tuple[int, ...]:

@@ -2,20 +2,11 @@
 
 import threading
 
-import httpx
 from sqlmodel import Session
 
 from hotline.callers.service import add_segment, end_call, ensure_call
 from hotline.db import engine_for
-
-
-def _client(live_server, people, key: str) -> httpx.Client:
-    client = httpx.Client(base_url=live_server.url, timeout=10)
-    token = client.post(
-        "/api/auth/login", json={"username": people.users[key].username, "password": "secret-pass-1"}
-    ).json()["access_token"]
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
+from tests.conftest import login_client
 
 
 def test_transcript_segments_and_ticket_link(db, people, live_server):
@@ -24,7 +15,7 @@ def test_transcript_segments_and_ticket_link(db, people, live_server):
         add_segment(session, "pbx-call-0001", "agent", 0.0, 1.5, "您好，12345热线", 0.93)
         add_segment(session, "pbx-call-0001", "caller", 1.8, 4.2, "我要反映小区电梯坏了", 0.88)
         end_call(session, "pbx-call-0001")
-    agent = _client(live_server, people, "agent")
+    agent = login_client(live_server.url, people.users["agent"].username)
     call = agent.get("/api/calls/pbx-call-0001").json()
     assert call["caller_phone"] == "139****5678" and call["ended_at"]
     assert [(s["leg"], s["text"]) for s in call["transcript"]] == [
@@ -46,7 +37,7 @@ def test_transcript_segments_and_ticket_link(db, people, live_server):
     assert agent.get("/api/callers/history", params={"phone": "13700000000"}).json()["tickets"] == []
     assert agent.get("/api/callers/history", params={"phone": "abcdefg"}).json()["error"]["code"] == "bad_phone"
     agent.close()
-    liaison = _client(live_server, people, "liaison")
+    liaison = login_client(live_server.url, people.users["liaison"].username)
     assert liaison.get("/api/calls/pbx-call-0001").status_code == 403
     liaison.close()
 

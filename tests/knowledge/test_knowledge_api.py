@@ -1,37 +1,17 @@
 """The knowledge API over loopback HTTP on both databases: roles, versions, ratings, search, suggestions, bad input."""
 
-import re
-
 import httpx
 import pytest
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
-PASSWORD = "secret-pass-1"
-
-
-def login(base: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=15)
-    answer = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-    return client
+from tests.conftest import error_of, login_client
 
 
 @pytest.fixture
 def clients(live_server, people):
-    made = {key: login(live_server.url, user.username) for key, user in people.users.items()}
+    made = {key: login_client(live_server.url, user.username) for key, user in people.users.items()}
     yield made
     for client in made.values():
         client.close()
-
-
-def error_of(answer: httpx.Response, status: int, code: str | None = None) -> dict:
-    assert answer.status_code == status, answer.text
-    error = answer.json()["error"]
-    assert CJK.search(error["message"]), error
-    if code:
-        assert error["code"] == code, error
-    return error
 
 
 ARTICLE = {

@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import start_app_worker
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -136,18 +138,7 @@ class App:
         return self.launch().ready()
 
     def launch(self) -> "App":
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "hotline.app:create_app",
-            "--factory",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-        ]
-        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = start_app_worker(self.port, self.env)
         return self
 
     def ready(self) -> "App":

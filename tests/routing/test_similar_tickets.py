@@ -4,14 +4,13 @@ import csv
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from hotline.db import at_time
 from hotline.settings import get_settings
 from hotline.tickets import service
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
 from routing.similar import similar_open_tickets
+from tests.conftest import login_client
 
 SH = ZoneInfo("Asia/Shanghai")
 # Two citizens about one mixing plant by 丽发新城 in A2区; a third message on another matter.
@@ -43,12 +42,9 @@ def test_the_same_matter_from_two_citizens_is_offered_for_merging(session, peopl
     assert [m.number for m in matches] == [first.number]
     assert other.number not in [m.number for m in matches]
 
-    answer = httpx.post(
-        f"{live_server.url}/api/auth/login",
-        json={"username": people.users["agent"].username, "password": "secret-pass-1"},
-    )
-    headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
-    offered = httpx.get(f"{live_server.url}/api/tickets/{second.number}/similar", headers=headers).json()
+    agent = login_client(live_server.url, people.users["agent"].username)
+    offered = agent.get(f"/api/tickets/{second.number}/similar").json()
+    agent.close()
     assert [o["number"] for o in offered] == [first.number]
     assert offered[0]["reasons"][0].startswith("内容相似度")
 
