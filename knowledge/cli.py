@@ -17,9 +17,13 @@ def import_command(
     from sqlmodel import Session
 
     from hotline.db import get_engine
+    from hotline.errors import DomainError
     from knowledge.guide import default_path, import_service_guide
 
-    path = file or default_path()
+    try:
+        path = file or default_path()
+    except DomainError as exc:
+        raise typer.BadParameter(exc.message) from None
     if not path.is_file():
         raise typer.BadParameter(f"找不到文件：{path}")
     with Session(get_engine()) as session:

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from hotline.db import utcnow
+from hotline.errors import Invalid
 from hotline.settings import get_settings
 from knowledge.index import Doc
 from knowledge.models import Article, ArticleStatus
@@ -23,7 +24,10 @@ _NOTHING = {"", "无", "0", "无线下办理"}
 
 
 def default_path() -> Path:
-    return get_settings().data_dir / "knowledge" / "service_guide.csv"
+    data_dir = get_settings().data_dir
+    if data_dir is None:
+        raise Invalid("未配置数据目录：请设置 HOTLINE_DATA_DIR 或把数据放在 ../shared/data", code="no_data_dir")
+    return data_dir / "knowledge" / "service_guide.csv"
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

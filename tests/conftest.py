@@ -32,6 +32,19 @@ IN_CI = os.environ.get("CI") == "true"
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def real_data(*parts: str) -> Path:
+    """A file or folder of the real data (../shared/data or HOTLINE_DATA_DIR): skipped without it on a developer
+    machine, a failure under CI=true."""
+    data_dir = get_settings().data_dir
+    path = data_dir.joinpath(*parts) if data_dir else None
+    if path is None or not path.exists():
+        message = f"the real data is needed: {path or 'HOTLINE_DATA_DIR / ../shared/data'}"
+        if IN_CI:
+            pytest.fail(f"{message} (required under CI=true)")
+        pytest.skip(message)
+    return path
+
+
 def require_redis() -> None:
     """Skip without the local Redis on a developer machine; fail under CI=true."""
     try:

@@ -14,10 +14,10 @@ from hotline.demo.catalogue import load_catalogue, seed_departments
 from hotline.demo.messages import read_messages
 from hotline.demo.people import demo_users, seed_users
 from hotline.demo.stories import FIRST_REPLY
-from hotline.settings import get_settings
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.states import OPEN_STATES
 from routing.acd.models import QueuedCall
+from tests.conftest import real_data
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL)  # fixed, so the year is the same on every run
@@ -43,7 +43,7 @@ def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(
     assert len({c.astimezone(LOCAL).strftime("%Y-%m") for c in created}) >= 11  # every month has tickets
     # real texts: each ticket is a real message, moved by whole 52-week steps (same weekday, same time of day)
     real: dict[tuple[str, str], list] = {}
-    for m in read_messages(get_settings().data_dir):
+    for m in read_messages(real_data()):
         real.setdefault((m.title, m.body), []).append(m)  # a few messages were posted twice, minutes apart
     by_id = {t.id: t for t in tickets}
     source = {}

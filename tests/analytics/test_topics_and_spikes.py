@@ -9,7 +9,7 @@ import pytest
 from analytics.spikes import detect_spikes
 from analytics.text import ticket_text
 from analytics.topics import Doc, group, hot_topics
-from hotline.settings import get_settings
+from tests.conftest import real_data
 
 # Pairs read by hand in unlabelled.csv: different wording (and mostly different callers), one matter.
 SAME_MATTER = [
@@ -30,10 +30,7 @@ BACKGROUND = 400  # other real messages around them, so the test is not a contes
 
 @pytest.fixture(scope="module")
 def messages() -> dict[str, dict]:
-    data_dir = get_settings().data_dir
-    if data_dir is None:
-        pytest.fail("the real messages are needed (../shared/data or HOTLINE_DATA_DIR)")
-    with (data_dir / "messages" / "unlabelled.csv").open(encoding="utf-8", newline="") as fh:
+    with real_data("messages", "unlabelled.csv").open(encoding="utf-8", newline="") as fh:
         return {row["id"]: row for row in csv.DictReader(fh)}
 
 

@@ -17,16 +17,13 @@ from approvals_bridge.models import ApprovalCase
 from approvals_bridge.settings import ApprovalSettings
 from hotline.clock import get_calendar
 from hotline.db import engine_for
-from hotline.settings import get_settings
+from tests.conftest import real_data
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
 def guide():
-    data_dir = get_settings().data_dir
-    if data_dir is None:
-        pytest.fail("the real data folder (../shared/data) is needed for the approval demo cases")
-    return read_items(data_dir / "knowledge" / "service_guide.csv")
+    return read_items(real_data("knowledge", "service_guide.csv"))
 
 
 def test_demo_cases_follow_the_real_guide_and_the_working_day_calendar():
@@ -50,8 +47,8 @@ def test_demo_cases_follow_the_real_guide_and_the_working_day_calendar():
 
 def test_identity_check_same_answer_for_wrong_identity_and_unknown_number(db):
     with Session(engine_for(db)) as session:
-        assert seed_demo(session, get_settings().data_dir, 20) == 20
-        assert seed_demo(session, get_settings().data_dir, 20) == 0  # idempotent
+        assert seed_demo(session, real_data(), 20) == 20
+        assert seed_demo(session, real_data(), 20) == 0  # idempotent
         case = session.exec(select(ApprovalCase)).first()
         source = EmbeddedApprovalSource(session)
         by_phone = source.lookup(case.application_no, case.applicant_phone)

@@ -5,16 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from hotline.settings import get_settings
+from tests.conftest import real_data
 
 SAMPLE_ROWS = 400
 
 
 def messages_dir() -> Path:
-    data_dir = get_settings().data_dir
-    if data_dir is None or not (data_dir / "messages" / "labelled.csv").is_file():
-        pytest.skip("real data (../shared/data) is not available")
-    return data_dir / "messages"
+    real_data("messages", "labelled.csv")
+    return real_data("messages")
 
 
 def write_head(source: Path, target: Path, rows: int) -> Path:

@@ -31,6 +31,7 @@ from hotline.directory.models import Department
 from hotline.settings import get_settings
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.states import OPEN_STATES, RequestType, TicketState
+from tests.conftest import real_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TICKETS = 60
@@ -39,10 +40,8 @@ NOT_IN_DEMO = {TicketState.transferred}
 
 
 def _data_dir() -> Path:
-    data_dir = get_settings().data_dir
-    if data_dir is None or not (data_dir / "messages" / "replied.csv").is_file():
-        pytest.skip("the real data (../shared/data) is not here")
-    return data_dir
+    real_data("messages", "replied.csv")
+    return real_data()
 
 
 def _csv_time(text: str) -> datetime:

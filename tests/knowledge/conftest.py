@@ -4,6 +4,13 @@ import pytest
 
 from knowledge.guide import guide_docs
 from knowledge.index import Doc, SearchIndex
+from tests.conftest import real_data
+
+
+@pytest.fixture(autouse=True, scope="session")
+def service_guide() -> None:
+    """Every knowledge suite reads the real service guide."""
+    real_data("knowledge", "service_guide.csv")
 
 
 @pytest.fixture(scope="session")

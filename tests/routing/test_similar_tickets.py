@@ -5,12 +5,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from hotline.db import at_time
-from hotline.settings import get_settings
 from hotline.tickets import service
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
 from routing.similar import similar_open_tickets
-from tests.conftest import login_client
+from tests.conftest import login_client, real_data
 
 SH = ZoneInfo("Asia/Shanghai")
 # Two citizens about one mixing plant by 丽发新城 in A2区; a third message on another matter.
@@ -19,7 +18,7 @@ OTHER_MATTER = "191474"
 
 
 def messages(*ids: str) -> dict[str, dict]:
-    path = get_settings().data_dir / "messages" / "unlabelled.csv"
+    path = real_data("messages", "unlabelled.csv")
     with path.open(encoding="utf-8") as handle:
         return {row["id"]: row for row in csv.DictReader(handle) if row["id"] in ids}
 

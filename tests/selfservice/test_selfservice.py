@@ -7,13 +7,13 @@ from sqlmodel import Session, select
 from approvals_bridge.embedded import seed_demo
 from approvals_bridge.models import ApprovalCase
 from hotline.db import engine_for
-from hotline.settings import get_settings
 from hotline.tickets import service
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
 from selfservice.models import LookupAudit
 from selfservice.ratelimit import reset_local
 from selfservice.settings import get_selfservice_settings
+from tests.conftest import real_data
 
 PHONE = "13812345678"
 
@@ -75,7 +75,7 @@ def test_ticket_progress_identity_rate_limits_and_audit(db, people, live_server,
 
 def test_approval_status_by_page_api(db, live_server, limits):
     with Session(engine_for(db)) as s:
-        seed_demo(s, get_settings().data_dir, 10)
+        seed_demo(s, real_data(), 10)
         case = s.exec(select(ApprovalCase)).first()
     url = f"{live_server.url}/api/selfservice/approval"
     ok = httpx.post(url, json={"application_no": case.application_no, "identity": case.id_last4})
