@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from hotline.callers.service import add_segment, end_call, ensure_call
 from hotline.db import engine_for
-from tests.conftest import login_client
+from tests.conftest import error_of, login_client
 
 
 def test_transcript_segments_and_ticket_link(db, people, live_server):
@@ -36,6 +36,8 @@ def test_transcript_segments_and_ticket_link(db, people, live_server):
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "call_not_found"
     assert agent.get("/api/callers/history", params={"phone": "13700000000"}).json()["tickets"] == []
     assert agent.get("/api/callers/history", params={"phone": "abcdefg"}).json()["error"]["code"] == "bad_phone"
+    error_of(agent.get("/api/calls/no-such-call"), 404, "call_not_found")
+    error_of(agent.get("/api/callers/history", params={"phone": "1" * 21}), 422, "invalid_input")
     agent.close()
     liaison = login_client(live_server.url, people.users["liaison"].username)
     assert liaison.get("/api/calls/pbx-call-0001").status_code == 403

@@ -9,7 +9,7 @@ from hotline.tickets import service
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
 from routing.similar import similar_open_tickets
-from tests.conftest import login_client, real_data
+from tests.conftest import error_of, login_client, real_data
 
 SH = ZoneInfo("Asia/Shanghai")
 # Two citizens about one mixing plant by 丽发新城 in A2区; a third message on another matter.
@@ -43,7 +43,11 @@ def test_the_same_matter_from_two_citizens_is_offered_for_merging(session, peopl
 
     agent = login_client(live_server.url, people.users["agent"].username)
     offered = agent.get(f"/api/tickets/{second.number}/similar").json()
+    error_of(agent.get("/api/tickets/2001010999/similar"), 404, "ticket_not_found")
     agent.close()
+    liaison = login_client(live_server.url, people.users["liaison"].username)
+    error_of(liaison.get(f"/api/tickets/{second.number}/similar"), 403, "role_forbidden")
+    liaison.close()
     assert [o["number"] for o in offered] == [first.number]
     assert offered[0]["reasons"][0].startswith("内容相似度")
 
