@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from analytics.bench.clock import EpochClock
 from analytics.cli import app
 from hotline.clock import get_calendar
-from tests.conftest import IN_CI, PG_ADMIN
+from tests.conftest import IN_CI, PG_ADMIN, real_data
 
 
 def test_epoch_clock_agrees_with_the_calendar_across_the_2025_holidays():
@@ -37,6 +37,7 @@ def _pg_names() -> set[str]:
 
 
 def test_bench_times_both_databases_and_removes_them():
+    real_data("messages")  # the bench resamples the real messages
     try:
         before = _pg_names()
     except psycopg.OperationalError as exc:

@@ -15,7 +15,7 @@ from hotline.db import engine_for, utcnow
 from hotline.demo.catalogue import load_catalogue, seed_departments
 from hotline.demo.people import DEMO_PASSWORD, demo_users, seed_users
 from hotline.tickets.models import Ticket
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, real_data
 from tests.web.conftest import ARTIFACTS, TIMEOUT_MS, VIEWPORT, browser  # noqa: F401  (the browser fixture)
 
 pytestmark = pytest.mark.browser
@@ -25,6 +25,7 @@ DRILL_HEADER = ["工单编号", "受理时间", "诉求摘要", "诉求类型", 
 @pytest.fixture
 def demo_server(sqlite_db):
     """The demo catalogue and accounts with a small year of history, served on loopback."""
+    real_data("messages")
     from hotline.events import set_bus
 
     with Session(engine_for(sqlite_db)) as session:

@@ -24,6 +24,7 @@ NOW = datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL)  # fixed, so the year is the sam
 
 
 def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(sqlite_db):
+    real_data("messages")
     lines: list[str] = []
     with Session(engine_for(sqlite_db)) as session:
         seed_departments(session, load_catalogue())
@@ -72,6 +73,7 @@ def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(
 
 
 def test_the_command_tells_what_is_missing_and_fails_only_without_demo_users(sqlite_db, monkeypatch, tmp_path):
+    real_data("messages")
     from typer.testing import CliRunner
 
     from analytics.cli import app
