@@ -1,9 +1,8 @@
-"""Department performance (承办单位绩效): every figure from the ticket history (ticket_event).
+"""Department performance (承办单位绩效): every figure from the assignments (派单记录, ticket_assignment).
 
 The unit of count is an assignment (一次派单): one dispatch, re-dispatch or insist to one department, followed
-through its history until the ticket leaves that department (a return, a later dispatch). Assignments are
-counted in the period of their dispatch. SQL picks the history rows of the period's assignments with the
-fields the figures need (JSON fields extracted in the database); one pass in Python follows each assignment.
+until the ticket leaves that department (a return, a reopen, a later dispatch); the lifecycle keeps these rows
+as tickets move (hotline/tickets/assignments.py). Assignments are counted in the period of their dispatch.
 The definitions are written down in docs/indicators.md.
 """
 
@@ -11,31 +10,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from analytics.period import Period
 from analytics.workclock import WorkClock
 from hotline.db import utcnow
 from hotline.directory.models import Department
-from hotline.tickets.models import Ticket, TicketEvent
-from hotline.tickets.states import Action
+from hotline.tickets.assignments import TicketAssignment
+from hotline.tickets.models import Ticket
 
-DISPATCHES = (Action.dispatch.value, Action.redispatch.value, Action.insist.value)
-FOLLOWED = DISPATCHES + tuple(
-    a.value
-    for a in (
-        Action.sign,
-        Action.return_,
-        Action.request_extension,
-        Action.approve_extension,
-        Action.reply,
-        Action.accept_reply,
-        Action.callback,
-        Action.reopen,
-    )
-)
-REPLY_DUE_SETTERS = (*DISPATCHES, Action.approve_extension.value)
 # Ranking score: weights of the rates (a rate where less is better enters as 1 − rate).
 SCORE_WEIGHTS = {"sign_rate": 15, "ontime_rate": 30, "satisfaction_rate": 30, "callback_rate": 10,
                  "return_rate": 10, "extension_rate": 5}  # fmt: skip
@@ -55,7 +39,6 @@ class Assignment:
     returned: bool = False
     extension_requested: bool = False
     extension_approved: bool = False
-    last_reply_at: datetime | None = None
     replied_at: datetime | None = None  # the reply the centre accepted (办结答复)
     callback: str | None = None  # satisfied / dissatisfied
     counts: tuple | None = None  # what it adds to a Figures row (see _counts): worked out once for every table
@@ -118,73 +101,42 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
 def assignments(session: Session, period: Period, as_of: datetime | None = None) -> list[Assignment]:
-    """The period's assignments, each followed through its history up to `as_of` (default: now)."""
+    """The period's assignments (派单记录, kept as tickets move) as they stood at `as_of` (default: now).
+
+    Each moment of an assignment is kept, so a step taken after `as_of` is not counted. One thing is not kept:
+    the deadline before an extension approved after `as_of` (the extended one is used).
+    """
     as_of = as_of or utcnow()
-    e = TicketEvent
-    end = period.end
-    cohort = select(e.ticket_id).where(e.action.in_(DISPATCHES), e.at >= period.start, e.at < end)
-    dispatched = e.action.in_(DISPATCHES)
-    # JSON is parsed only on the rows that carry the field: a reply's `after` holds the whole reply text.
+    a = TicketAssignment
+    end = min(period.end, as_of)
     statement = (
-        select(
-            e.ticket_id,
-            e.action,
-            e.at,
-            case((dispatched, e.after["department_id"].as_integer())),
-            case((dispatched, e.after["sign_due_at"].as_string())),
-            case((e.action.in_(REPLY_DUE_SETTERS), e.after["reply_due_at"].as_string())),
-            case((e.action == Action.callback.value, e.after["satisfaction"].as_string())),
-            Ticket.district,
-            Ticket.request_type,
-        )
-        .join(Ticket, Ticket.id == e.ticket_id)
-        # `action || ''`: the same filter, but no index on it. Given `action IN …` SQLite walks the (action, at)
-        # index over every month up to as_of instead of looking the cohort's tickets up by ticket_id
-        # (15 s instead of 4 on a million tickets).
-        .where(e.ticket_id.in_(cohort), (e.action + "").in_(FOLLOWED), e.at >= period.start, e.at < as_of)
-        .order_by(e.ticket_id, e.at, e.id)
-    )
+        select(a.ticket_id, a.department_id, Ticket.district, Ticket.request_type, a.dispatched_at, a.sign_due_at,
+               a.reply_due_at, a.signed_at, a.returned_at, a.extension_requested_at, a.extension_approved_at,
+               a.replied_at, a.reply_accepted_at, a.callback, a.callback_at)
+        .join(Ticket, Ticket.id == a.ticket_id)
+        .where(a.dispatched_at >= period.start, a.dispatched_at < end)
+        .order_by(a.ticket_id, a.dispatched_at, a.id)
+    )  # fmt: skip
     result = session.connection().execute(statement)  # Core rows: the ORM's per-row work is not needed here
     found: list[Assignment] = []
-    current: Assignment | None = None
-    last_ticket = None
-    rows = (row for part in result.partitions(10_000) for row in part)  # fetchmany, not a fetch per row
-    for ticket_id, action, at, department_id, sign_due, reply_due, satisfaction, district, request_type in rows:
-        if ticket_id != last_ticket:
-            current, last_ticket = None, ticket_id
-        if action in DISPATCHES:
-            current = None
-            if at < end:
-                current = Assignment(ticket_id, department_id, district, request_type, at,
-                                     _when(sign_due), _when(reply_due))  # fmt: skip
-                found.append(current)
-            continue
-        if current is None:
-            continue
-        if action == "sign":
-            current.signed_at = current.signed_at or at
-        elif action == "return":
-            current.returned = True
-            current = None
-        elif action == "request_extension":
-            current.extension_requested = True
-        elif action == "approve_extension":
-            current.extension_approved = True
-            current.reply_due = _when(reply_due) or current.reply_due
-        elif action == "reply":
-            current.last_reply_at = at
-        elif action == "accept_reply":
-            current.replied_at = current.replied_at or current.last_reply_at
-        elif action == "callback" and current.callback is None:
-            current.callback = satisfaction
-        elif action == "reopen":
-            current = None
+    for row in (row for part in result.partitions(10_000) for row in part):  # fetchmany, not a fetch per row
+        (ticket_id, department_id, district, request_type, dispatched_at, sign_due, reply_due, signed_at, returned_at,
+         requested_at, approved_at, replied_at, accepted_at, callback, callback_at) = row  # fmt: skip
+        found.append(Assignment(
+            ticket_id, department_id, district, request_type, dispatched_at, sign_due, reply_due,
+            signed_at=_before(signed_at, as_of),
+            returned=_before(returned_at, as_of) is not None,
+            extension_requested=_before(requested_at, as_of) is not None,
+            extension_approved=_before(approved_at, as_of) is not None,
+            replied_at=replied_at if _before(accepted_at, as_of) else None,
+            callback=callback if _before(callback_at, as_of) else None,
+        ))  # fmt: skip
     return found
+
+
+def _before(moment: datetime | None, as_of: datetime) -> datetime | None:
+    return moment if moment is not None and moment < as_of else None
 
 
 COUNTED = ("assignments", "returned", "sign_due", "signed_in_time", "extension_requested", "extended",

@@ -17,6 +17,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from analytics.text import TicketText, ticket_text
+from hotline.tickets.words import BODY_CHARS
 
 SIMILAR = 0.45  # cosine similarity from which two tickets are about the same matter
 PLACE_WEIGHT = 0.6  # place features relative to the words block (both blocks are l2-normalised)
@@ -35,6 +36,7 @@ class Doc:
     likes: int = 0
     state: str = ""
     department_id: int | None = None
+    words: tuple[str, str] | None = None  # stored (title words, body-start words); None: cut them here
 
 
 @dataclass
@@ -60,10 +62,10 @@ def _texts(docs: Sequence[Doc]) -> tuple[list[TicketText], list[int]]:
     texts: list[TicketText] = []
     index: list[int] = []
     for doc in docs:
-        key = (doc.title, doc.body[:160])
+        key = ("stored", *doc.words) if doc.words else (doc.title, doc.body[:BODY_CHARS])
         if key not in seen:
             seen[key] = len(texts)
-            texts.append(ticket_text(doc.title, doc.body))
+            texts.append(ticket_text(doc.title, doc.body, doc.words))
         index.append(seen[key])
     return texts, index
 

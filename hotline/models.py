@@ -5,7 +5,9 @@ from approvals_bridge.models import ApprovalCase  # noqa: F401
 from hotline.auth.models import User
 from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.directory.models import Department
+from hotline.tickets.assignments import TicketAssignment
 from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumberCounter
+from hotline.tickets.words import TicketWords
 from knowledge.models import Article, ArticleRating, ArticleVersion  # noqa: F401
 from routing.acd.models import AgentPresence, QueuedCall
 from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage, SeenNonce  # noqa: F401
@@ -19,8 +21,10 @@ __all__ = [
     "Department",
     "QueuedCall",
     "Ticket",
+    "TicketAssignment",
     "TicketEvent",
     "TicketNumberCounter",
+    "TicketWords",
     "TranscriptSegment",
     "User",
 ]

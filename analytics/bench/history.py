@@ -11,13 +11,15 @@ after `as_of` are cut, so the last weeks hold open tickets. Times are epoch seco
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from datetime import UTC, date, datetime, time
 
 from analytics.bench.clock import EpochClock
 from analytics.bench.corpus import Corpus, Sample
 from hotline.clock import get_time_limits
+from hotline.tickets.assignments import DISPATCHES, AssignmentFacts, replay
 from hotline.tickets.states import RequestType
+from hotline.tickets.words import cut
 
 YEAR = 2025  # a year the official calendar (chinesecalendar) knows
 REPLY_CHARS = 160  # of the real reply kept in the history: the figures never read it
@@ -36,10 +38,15 @@ EVENT_COLUMNS = ("id", "ticket_id", "action", "at", "actor_id", "actor_name", "a
                  "from_state", "to_state", "note", "before", "after")  # fmt: skip
 CALL_COLUMNS = ("id", "call_external_id", "caller_phone", "state", "enqueued_at", "offered_to", "offered_at",
                 "offer_count", "answered_by", "answered_at", "ended_at", "wait_seconds", "version")  # fmt: skip
+ASSIGNMENT_COLUMNS = ("id", *(f.name for f in fields(AssignmentFacts)))
+WORDS_COLUMNS = ("ticket_id", "title", "body")
 CALLER_COLUMNS = ("id", "phone", "created_at")
 REACTION_COLUMNS = ("ticket_id", "likes", "dislikes")
 TIME_COLUMNS = {"created_at", "updated_at", "dispatched_at", "sign_due_at", "reply_due_at", "closed_at", "at",
-                "enqueued_at", "offered_at", "answered_at", "ended_at"}  # fmt: skip
+                "enqueued_at", "offered_at", "answered_at", "ended_at", "signed_at", "returned_at",
+                "extension_requested_at", "extension_approved_at", "last_reply_at", "replied_at", "reply_accepted_at",
+                "callback_at"}  # fmt: skip
+AFTER_READ = {*DISPATCHES, "approve_extension", "callback"}  # the steps whose recorded changes an assignment reads
 
 
 @dataclass
@@ -59,6 +66,8 @@ class Batch:
     calls: list[tuple] = field(default_factory=list)
     callers: list[tuple] = field(default_factory=list)
     reactions: list[tuple] = field(default_factory=list)
+    assignments: list[tuple] = field(default_factory=list)
+    words: list[tuple] = field(default_factory=list)
 
 
 def year_bounds(tz) -> tuple[int, int]:
@@ -91,6 +100,8 @@ class Writer:
         self.corpus, self.cast, self.clock, self.as_of, self.rng = corpus, cast, clock, as_of, rng
         self.limits = get_time_limits()
         self.event_id = 0
+        self.assignment_id = 0
+        self.words: dict[int, tuple[str, str]] = {}  # by sample: each text is cut once, as intake would cut it
         self.call_id = 0
         self.callers = 0
         self.day_numbers: dict[str, int] = {}
@@ -133,6 +144,10 @@ class Writer:
             self.event_id += 1
             e[0] = self.event_id
             batch.events.append(tuple(e))
+        self._assignments(batch, ticket_id, ev)
+        if index not in self.words:
+            self.words[index] = cut(s.title, s.body)
+        batch.words.append((ticket_id, *self.words[index]))
         day = datetime.fromtimestamp(epoch + self.clock.offset).strftime("%y%m%d")
         seq = self.day_numbers[day] = self.day_numbers.get(day, 0) + 1
         batch.tickets.append((
@@ -148,6 +163,13 @@ class Writer:
             batch.calls.append(self._call(epoch, phone, agent[0]))
         if rng.random() < 0.03:  # callers who hung up in the queue: no ticket behind them
             batch.calls.append(self._call(epoch - rng.randint(600, 7200), phone, None))
+
+    def _assignments(self, batch: Batch, ticket_id: int, ev: list) -> None:
+        """The ticket's 派单记录 as the lifecycle keeps them (replayed from the history just written)."""
+        steps = ((e[2], e[3], json.loads(e[12]) if e[2] in AFTER_READ else {}) for e in ev)
+        for facts in replay(ticket_id, steps):
+            self.assignment_id += 1
+            batch.assignments.append((self.assignment_id, *(_epoch_of(v) for v in astuple(facts))))
 
     def _history(self, ev: list, tid: int, t0: int, s: Sample, agent: tuple[int, str]) -> dict:
         rng, clock, cast = self.rng, self.clock, self.cast
@@ -301,6 +323,11 @@ def _state_of(ev: list) -> dict:
     for e in ev:  # dispatch rows carried the reply due for the extension step
         del e[13:]
     return fields
+
+
+def _epoch_of(value: object) -> object:
+    """Moments in the recorded changes are ISO text, the generator's own are epoch seconds: all leave as epochs."""
+    return int(value.timestamp()) if isinstance(value, datetime) else value
 
 
 def _epoch(iso: str) -> int:

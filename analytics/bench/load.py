@@ -9,18 +9,21 @@ from datetime import UTC, datetime
 import psycopg
 
 from analytics.bench.history import (
+    ASSIGNMENT_COLUMNS,
     CALL_COLUMNS,
     CALLER_COLUMNS,
     EVENT_COLUMNS,
     REACTION_COLUMNS,
     TICKET_COLUMNS,
     TIME_COLUMNS,
+    WORDS_COLUMNS,
     Batch,
 )
 
 TABLES = (("caller", CALLER_COLUMNS, "callers"), ("ticket", TICKET_COLUMNS, "tickets"),
           ("ticket_event", EVENT_COLUMNS, "events"), ("queued_call", CALL_COLUMNS, "calls"),
-          ("ticket_reaction", REACTION_COLUMNS, "reactions"))  # fmt: skip
+          ("ticket_reaction", REACTION_COLUMNS, "reactions"), ("ticket_assignment", ASSIGNMENT_COLUMNS, "assignments"),
+          ("ticket_words", WORDS_COLUMNS, "words"))  # fmt: skip
 
 
 class Stamps:
@@ -114,8 +117,8 @@ class PostgresLoader:
     def finish(self) -> None:
         for _, definition in self.indexes:
             self.conn.execute(definition)
-        for name, _, _ in TABLES:
-            if name != "ticket_reaction":
+        for name, columns, _ in TABLES:
+            if "id" in columns:
                 self.conn.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                   f"(SELECT coalesce(max(id), 1) FROM {name}))")  # fmt: skip
         self.conn.commit()

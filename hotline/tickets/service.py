@@ -24,6 +24,7 @@ from hotline.tickets.numbers import next_ticket_number
 from hotline.tickets.permissions import check_can_see, check_permitted
 from hotline.tickets.states import OPEN_STATES, Action, Channel, RequestType, TicketState, Urgency
 from hotline.tickets.steps import check_state, claim, find_ticket, record, step
+from hotline.tickets.words import store_words
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def intake(session: Session, actor: Actor, draft: TicketDraft) -> Ticket:
         )
         session.add(ticket)
         session.flush()
+        store_words(session, ticket.id, ticket.summary, ticket.description)
         record(session, ticket, actor, Action.intake, {"state": TicketState.received})
     session.refresh(ticket)
     return ticket

@@ -16,6 +16,7 @@ from hotline.auth.actor import Actor
 from hotline.db import claim_row, transaction, utcnow
 from hotline.errors import Conflict, NotFound
 from hotline.events import Event, publish_after_commit
+from hotline.tickets.assignments import follow_step
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.permissions import check_can_see, check_permitted
 from hotline.tickets.states import ACTION_NAMES, ALLOWED_FROM, STATE_NAMES, Action, TicketState
@@ -91,6 +92,7 @@ def record(
     )
     session.add(ticket)
     session.add(entry)
+    follow_step(session, entry)
     publish_after_commit(
         session,
         Event(

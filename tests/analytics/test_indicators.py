@@ -117,6 +117,20 @@ def test_department_indicators_by_hand(figures):
     assert (transport.score, housing.score) == (83.3, 65.4)
 
 
+def test_figures_as_of_an_earlier_moment_leave_out_later_steps(db, people):
+    with Session(engine_for(db)) as session:
+        history(session, people)
+        # 01-27 09:30: A dispatched (sign due 11:00), B handled, called back dissatisfied and dispatched again;
+        # C and D do not exist yet.
+        result = performance(session, PERIOD, local("2025-01-27 09:30"), min_rank=1)
+    assert [f.name for f in result.departments] == ["A市住房和城乡建设局"]
+    housing = result.departments[0]
+    assert (housing.assignments, housing.sign_due, housing.signed_in_time) == (3, 1, 0)  # only B's first is due
+    rates = housing.rates()
+    assert (rates["callback_rate"], rates["satisfaction_rate"], rates["extension_rate"]) == (1.0, 0.0, 0.0)
+    assert rates["ontime_rate"] == 1.0  # B replied by Sunday's deadline; A's reply lies after 09:30
+
+
 def test_district_and_weekly_figures(figures):
     result, _ = figures
     districts = {f.name: f for f in result.districts}
