@@ -15,8 +15,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from classifier.text import normalise, tokenize
 
 # Longer texts add nothing a classifier needs and make tokenising slow (10 MB inputs must not stall a
-# call): the head of a message names its matter.
-MAX_CHARS = 1000
+# call): the head of a message names its matter. 600 rather than 1000 keeps p99 latency under 5 ms on long
+# written messages (jieba costs ~3 ms per 1000 characters) at the same topic macro-F1 (0.9304 vs 0.9310 by CV).
+MAX_CHARS = 600
 
 
 @dataclass(frozen=True)
