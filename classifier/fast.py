@@ -6,9 +6,9 @@ calibrators out of the fitted objects; `FastModel` does the same arithmetic with
 `tests/classifier` checks the result equals scikit-learn's.
 """
 
-import math
 from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
@@ -85,12 +85,14 @@ class FastModel:
         all_indices: list[np.ndarray] = []
         all_values: list[np.ndarray] = []
         for block, block_terms in zip(self.blocks, terms, strict=True):
-            vocabulary = block.vocabulary
-            counts = {t: c for t, c in Counter(block_terms).items() if t in vocabulary}
-            if not counts:
+            counts = Counter(block_terms)
+            # Look-ups and logarithms through map and numpy, not Python loops: a third of a long message's time.
+            local = np.fromiter(map(block.vocabulary.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
+            known = local >= 0
+            if not known.any():
                 continue
-            local = np.fromiter((vocabulary[t] for t in counts), dtype=np.int64, count=len(counts))
-            tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts))
+            local = local[known]
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[known])
             values = tf * block.idf[local]
             values *= block.weight / np.linalg.norm(values)
             all_indices.append(local + block.offset)
