@@ -47,10 +47,13 @@ def detect_spikes(series: Sequence[int], baseline: int = BASELINE, min_count: in
         window = series[i - baseline : i]
         mean = sum(window) / baseline
         sd = math.sqrt(sum((x - mean) ** 2 for x in window) / baseline)
-        # a silent topic is taken to have had one ticket in its baseline: rare, not impossible
-        noise = float(poisson.isf(ALPHA / max(topics, 1), max(mean, 1 / baseline)))
-        threshold = max(mean + z * max(sd, math.sqrt(mean), 1.0), noise)
-        if series[i] >= min_count and series[i] > threshold:
+        threshold = mean + z * max(sd, math.sqrt(mean), 1.0)
+        if series[i] < min_count or series[i] <= threshold:
+            continue
+        # Only for the few days past the spread rule (scipy's isf is slow for every topic and day). A silent
+        # topic is taken to have had one ticket in its baseline: rare, not impossible.
+        threshold = max(threshold, float(poisson.isf(ALPHA / max(topics, 1), max(mean, 1 / baseline))))
+        if series[i] > threshold:
             spikes.append(Spike(i, series[i], round(mean, 2), round(threshold, 2)))
     return spikes
 

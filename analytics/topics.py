@@ -84,7 +84,8 @@ def vectorise(texts: Sequence[TicketText]) -> tuple[csr_matrix, TfidfVectorizer]
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1
     scale = csr_matrix((1 / norms, (np.arange(len(norms)), np.arange(len(norms)))))
-    return (scale @ matrix).tocsr(), words
+    # float32: the similarity product is the costliest step of a report, and 7 digits are plenty for a cosine
+    return (scale @ matrix).tocsr().astype(np.float32), words
 
 
 def group(texts: Sequence[TicketText], similar: float = SIMILAR) -> np.ndarray:
