@@ -59,8 +59,9 @@ def apply(facts: "AssignmentFacts | TicketAssignment", action: str, at: datetime
     """What a later step of the ticket changes on its current assignment (dispatches start a new one)."""
     if action == "sign":
         facts.signed_at = facts.signed_at or at
-    elif action in ("return", "reopen"):
-        facts.returned_at = at if action == "return" else facts.returned_at
+    elif action == "return":
+        facts.returned_at, facts.current = at, False
+    elif action == "reopen":
         facts.current = False
     elif action == "request_extension":
         facts.extension_requested_at = facts.extension_requested_at or at

@@ -15,7 +15,7 @@ import pytest
 import soundfile
 import uvicorn
 
-from tests.conftest import PASSWORD, free_port
+from tests.conftest import free_port
 from tests.web.conftest import browser, shot, site  # noqa: F401  (the browser fixtures)
 
 SPEECH = Path(os.environ.get("HOTLINE_SPEECH_DIR") or Path(__file__).resolve().parents[3] / "shared/data/speech")
@@ -87,13 +87,7 @@ def test_an_agent_takes_a_call_from_ring_to_dispatched_ticket(site, asr_server, 
             "caller_phone": CALLER,
         },
     )
-    page = site.new_page()
-    page.goto(f"{site.url}/login?next=/console")
-    page.get_by_label("用户名").fill(site.usernames["agent"])
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/console")
-    page.locator("#live-status[data-status=open]").wait_for()
+    page = site.login("agent", through_form=True, next_page="/console")
 
     page.get_by_role("button", name="示闲").click()
     page.locator("#agent-state[data-state=ready]").wait_for()
@@ -144,13 +138,7 @@ def test_an_agent_takes_a_call_from_ring_to_dispatched_ticket(site, asr_server, 
     page.locator("#agent-state[data-state=wrap_up]").wait_for()
     assert "整理剩余" in page.locator("#wrap-timer").inner_text()
 
-    board = site.new_page()
-    board.goto(f"{site.url}/login?next=/wallboard")
-    board.get_by_label("用户名").fill(site.usernames["supervisor"])
-    board.get_by_label("密码").fill(PASSWORD)
-    board.get_by_role("button", name="登录").click()
-    board.wait_for_url("**/wallboard")
-    board.locator("#live-status[data-status=open]").wait_for()
+    board = site.login("supervisor", through_form=True, next_page="/wallboard")
     board.wait_for_function("document.querySelector('[data-figure=tickets_filed] .value').textContent === '2'")
     assert board.locator("[data-figure=answered] .value").inner_text() == "1"
     assert board.locator("[data-figure=service_level] .value").inner_text() == "100.0%"

@@ -6,8 +6,11 @@ from sqlmodel import Session, select
 
 from classifier.text import tokenize
 from hotline.db import engine_for
+from hotline.tickets import service
 from hotline.tickets.assignments import FOLLOWED, AssignmentFacts, TicketAssignment, replay
 from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.service import TicketDraft
+from hotline.tickets.states import RequestType
 from hotline.tickets.words import TicketWords, split
 from tests.analytics.test_indicators import history
 
@@ -44,10 +47,6 @@ def test_assignments_kept_as_tickets_move_equal_a_replay_of_the_history(db, peop
 
 
 def test_intake_stores_the_words_of_the_title_and_the_start_of_the_body(session, people):
-    from hotline.tickets import service
-    from hotline.tickets.service import TicketDraft
-    from hotline.tickets.states import RequestType
-
     body = "A2区芙蓉小区门口的路灯坏了一个多月，晚上很黑。" + "后面的话与诉求无关。" * 40
     ticket = service.intake(session, people.agent, TicketDraft(request_type=RequestType.help, summary="路灯不亮",
                                                                description=body))  # fmt: skip

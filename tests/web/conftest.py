@@ -75,14 +75,14 @@ class Site:
         self._contexts.append(context)
         return context.new_page()
 
-    def login(self, role: str, through_form: bool = False):
-        """A fresh browser context with `role` signed in, on the page for the role.
+    def login(self, role: str, through_form: bool = False, next_page: str | None = None):
+        """A fresh browser context with `role` signed in, on the page for the role (or `next_page`, via the form).
 
         Through the /login form when asked; otherwise with a session put where the form would put it (quicker).
         """
         page = self.new_page()
         if through_form:
-            page.goto(f"{self.url}/login")
+            page.goto(f"{self.url}/login" + (f"?next={next_page}" if next_page else ""))
             page.get_by_label("用户名").fill(self.usernames[role])
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
@@ -94,7 +94,9 @@ class Site:
             )
             page.goto(f"{self.url}/liaison" if session["user"]["role"] == "liaison" else f"{self.url}/desk")
         # The form lands each role on its home; the shortcut opens the liaison portal or the desk.
-        if role.endswith("liaison"):
+        if next_page:
+            landing = next_page
+        elif role.endswith("liaison"):
             landing = "/liaison"
         else:
             landing = "/analytics" if through_form and role == "manager" else "/desk"
