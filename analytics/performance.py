@@ -6,11 +6,12 @@ as tickets move (hotline/tickets/assignments.py). Assignments are counted in the
 The definitions are written down in docs/indicators.md.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import case, literal, select
 from sqlmodel import Session
 
 from analytics.period import Period
@@ -24,24 +25,6 @@ from hotline.tickets.models import Ticket
 SCORE_WEIGHTS = {"sign_rate": 15, "ontime_rate": 30, "satisfaction_rate": 30, "callback_rate": 10,
                  "return_rate": 10, "extension_rate": 5}  # fmt: skip
 LOWER_IS_BETTER = {"return_rate", "extension_rate"}
-
-
-@dataclass
-class Assignment:
-    ticket_id: int
-    department_id: int | None
-    district: str | None
-    request_type: str
-    dispatched_at: datetime
-    sign_due: datetime | None
-    reply_due: datetime | None
-    signed_at: datetime | None = None
-    returned: bool = False
-    extension_requested: bool = False
-    extension_approved: bool = False
-    replied_at: datetime | None = None  # the reply the centre accepted (办结答复)
-    callback: str | None = None  # satisfied / dissatisfied
-    counts: tuple | None = None  # what it adds to a Figures row (see _counts): worked out once for every table
 
 
 @dataclass
@@ -101,83 +84,71 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def assignments(session: Session, period: Period, as_of: datetime | None = None) -> list[Assignment]:
-    """The period's assignments (派单记录, kept as tickets move) as they stood at `as_of` (default: now).
-
-    Each moment of an assignment is kept, so a step taken after `as_of` is not counted. One thing is not kept:
-    the deadline before an extension approved after `as_of` (the extended one is used).
-    """
-    as_of = as_of or utcnow()
-    a = TicketAssignment
-    end = min(period.end, as_of)
-    statement = (
-        select(a.ticket_id, a.department_id, Ticket.district, Ticket.request_type, a.dispatched_at, a.sign_due_at,
-               a.reply_due_at, a.signed_at, a.returned_at, a.extension_requested_at, a.extension_approved_at,
-               a.replied_at, a.reply_accepted_at, a.callback, a.callback_at)
-        .join(Ticket, Ticket.id == a.ticket_id)
-        .where(a.dispatched_at >= period.start, a.dispatched_at < end)
-        .order_by(a.ticket_id, a.dispatched_at, a.id)
-    )  # fmt: skip
-    result = session.connection().execute(statement)  # Core rows: the ORM's per-row work is not needed here
-    found: list[Assignment] = []
-    for row in (row for part in result.partitions(10_000) for row in part):  # fetchmany, not a fetch per row
-        (ticket_id, department_id, district, request_type, dispatched_at, sign_due, reply_due, signed_at, returned_at,
-         requested_at, approved_at, replied_at, accepted_at, callback, callback_at) = row  # fmt: skip
-        found.append(Assignment(
-            ticket_id, department_id, district, request_type, dispatched_at, sign_due, reply_due,
-            signed_at=_before(signed_at, as_of),
-            returned=_before(returned_at, as_of) is not None,
-            extension_requested=_before(requested_at, as_of) is not None,
-            extension_approved=_before(approved_at, as_of) is not None,
-            replied_at=replied_at if _before(accepted_at, as_of) else None,
-            callback=callback if _before(callback_at, as_of) else None,
-        ))  # fmt: skip
-    return found
-
-
-def _before(moment: datetime | None, as_of: datetime) -> datetime | None:
-    return moment if moment is not None and moment < as_of else None
-
-
 COUNTED = ("assignments", "returned", "sign_due", "signed_in_time", "extension_requested", "extended",
            "completion_due", "completed", "handling_days_total", "completed_in_time", "callbacks",
            "satisfied")  # fmt: skip
+DAYS = COUNTED.index("handling_days_total")
 
 
-def _counts(a: Assignment, as_of: datetime, clock: WorkClock) -> tuple:
-    """What one assignment adds to each count of a Figures row, in COUNTED order."""
-    if a.returned:
-        return (1, 1, 0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0)
-    sign_due = a.signed_at is not None or (a.sign_due is not None and a.sign_due < as_of)
-    signed_in_time = a.signed_at is not None and a.sign_due is not None and a.signed_at <= a.sign_due
-    completion_due = a.replied_at is not None or (a.reply_due is not None and a.reply_due < as_of)
-    completed = a.replied_at is not None
-    days = clock.working_days(a.dispatched_at, a.replied_at) if completed else 0.0
-    in_time = completed and a.reply_due is not None and a.replied_at <= a.reply_due
-    return (1, 0, int(sign_due), int(sign_due and signed_in_time), int(a.extension_requested),
-            int(a.extension_approved), int(completion_due), int(completed), days, int(in_time),
-            int(a.callback is not None), int(a.callback == "satisfied"))  # fmt: skip
+@dataclass
+class Assignments:
+    """The period's assignments as columns: what each adds to every count of a Figures row (COUNTED order),
+    and the keys it is counted under."""
+
+    counts: np.ndarray  # one row per assignment
+    department_ids: list[int | None]
+    districts: list[str | None]
+    dispatched_at: list[datetime]
 
 
-def figures_by(
-    items: Iterable[Assignment],
-    key: Callable[[Assignment], str],
-    name: Callable[[str], str],
-    as_of: datetime,
-    clock: WorkClock,
-) -> dict[str, Figures]:
-    # Each assignment's counts are worked out once (cached on it) and summed column-wise per key: the four
-    # tables of a report share them, and a city's month has a hundred thousand assignments.
-    groups: dict[str, list[tuple]] = {}
-    for a in items:
-        if a.counts is None:
-            a.counts = _counts(a, as_of, clock)
-        groups.setdefault(key(a), []).append(a.counts)
-    table: dict[str, Figures] = {}
-    for k, rows in groups.items():
-        sums = [sum(column) for column in zip(*rows, strict=True)]
-        table[k] = Figures(k, name(k), **dict(zip(COUNTED, sums, strict=True)))
-    return table
+def assignments(session: Session, period: Period, as_of: datetime, clock: WorkClock) -> Assignments:
+    """The period's assignments (派单记录, kept as tickets move) as they stood at `as_of`.
+
+    Each moment of an assignment is kept, so a step taken after `as_of` is not counted. One thing is not kept:
+    the deadline before an extension approved after `as_of` (the extended one is used). The database compares
+    the moments and hands back flags (a comparison with NULL, a step not taken, is false): a city's month is a
+    hundred thousand rows, and turning ten timestamps of each into Python objects cost more than the counting.
+    """
+    a = TicketAssignment
+    returned = a.returned_at < as_of
+    signed = a.signed_at < as_of
+    completed = (a.reply_accepted_at < as_of) & a.replied_at.is_not(None)  # 办结答复 accepted by the centre
+    called = a.callback.is_not(None) & (a.callback_at < as_of)
+    flags = [returned, signed | (a.sign_due_at < as_of), signed & (a.signed_at <= a.sign_due_at),
+             a.extension_requested_at < as_of, a.extension_approved_at < as_of, completed | (a.reply_due_at < as_of),
+             completed, completed & (a.replied_at <= a.reply_due_at), called, called & (a.callback == "satisfied")]
+    # The flags in COUNTED order (without the first column, 1 each, and the handling days), packed into one
+    # integer: one number per row to hand back instead of ten.
+    packed = sum((case((flag, 1 << bit), else_=0) for bit, flag in enumerate(flags)), literal(0))
+    statement = (
+        select(a.department_id, Ticket.district, a.dispatched_at, case((completed, a.replied_at)), packed)
+        .join(Ticket, Ticket.id == a.ticket_id)
+        .where(a.dispatched_at >= period.start, a.dispatched_at < min(period.end, as_of))
+    )
+    result = session.connection().execute(statement)  # Core rows: the ORM's per-row work is not needed here
+    rows = [row for part in result.partitions(10_000) for row in part]  # fetchmany, not a fetch per row
+    bits = np.array([row[4] for row in rows], dtype=np.int64)[:, None] >> np.arange(len(flags)) & 1
+    counts = np.zeros((len(rows), len(COUNTED)))
+    counts[:, 0] = 1
+    counts[:, 1:DAYS] = bits[:, : DAYS - 1]
+    counts[:, DAYS + 1 :] = bits[:, DAYS - 1 :]
+    counts[:, DAYS] = [clock.working_days(row[2], row[3]) if row[3] else 0.0 for row in rows]
+    counts[counts[:, 1] == 1, 2:] = 0  # a returned assignment counts only as assigned and returned
+    return Assignments(counts, [row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows])
+
+
+def figures_by(table: Assignments, keys: Sequence[str], name: Callable[[str], str]) -> dict[str, Figures]:
+    """One Figures row per distinct key (keys[i] is assignment i's): its counts summed column by column."""
+    codes: dict[str, int] = {}
+    index = np.fromiter((codes.setdefault(k, len(codes)) for k in keys), dtype=np.intp, count=len(keys))
+    sums = np.stack([np.bincount(index, weights=column, minlength=len(codes)) for column in table.counts.T], 1)
+    figures = {}
+    for key, i in codes.items():
+        values = {
+            c: float(v) if c == "handling_days_total" else round(v) for c, v in zip(COUNTED, sums[i], strict=True)
+        }
+        figures[key] = Figures(key, name(key), **values)
+    return figures
 
 
 def score(figures: list[Figures], min_assignments: int = 1) -> list[Figures]:
@@ -212,18 +183,15 @@ def clock_for(period: Period, as_of: datetime) -> WorkClock:
 
 def performance(session: Session, period: Period, as_of: datetime | None = None, min_rank: int = 5) -> Performance:
     as_of = as_of or utcnow()
-    items = assignments(session, period, as_of)
-    clock = clock_for(period, as_of)
+    table = assignments(session, period, as_of, clock_for(period, as_of))
     names = {str(i): n for i, n in session.execute(select(Department.id, Department.name))}
-    departments = figures_by(items, lambda a: str(a.department_id), lambda k: names.get(k, "未知单位"), as_of, clock)
-    districts = figures_by(items, lambda a: a.district or "未注明区县", lambda k: k, as_of, clock)
-    total = figures_by(items, lambda a: "all", lambda k: "全市", as_of, clock).get("all", Figures("all", "全市"))
+    departments = figures_by(table, [str(d) for d in table.department_ids], lambda k: names.get(k, "未知单位"))
+    districts = figures_by(table, [d or "未注明区县" for d in table.districts], lambda k: k)
+    total = figures_by(table, ["all"] * len(table.districts), lambda k: "全市").get("all", Figures("all", "全市"))
 
-    def week_of(a: Assignment) -> str:
-        day: date = period.local_day(a.dispatched_at)
-        return (day - timedelta(days=day.weekday())).isoformat()
-
-    weeks = figures_by(items, week_of, lambda k: f"{k} 起一周", as_of, clock)
+    mondays = [(day - timedelta(days=day.weekday())).isoformat() for day in period.days]
+    dispatched = period.day_positions(np.array([m.timestamp() for m in table.dispatched_at], dtype=float))
+    weeks = figures_by(table, [mondays[i] for i in dispatched], lambda k: f"{k} 起一周")
     return Performance(
         period=period,
         total=total,

@@ -2,14 +2,13 @@
 dissatisfied callbacks — candidates for 并单 (merge) and 督办 (supervision)."""
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from analytics.period import Period
-from analytics.topics import Doc, _texts, group
+from analytics.topics import Doc, Grouping
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.states import OPEN_STATES, TicketState
 
@@ -18,7 +17,7 @@ MERGEABLE = {TicketState.received.value, TicketState.reopened.value}  # where se
 
 @dataclass
 class RepeatCase:
-    kind: str  # 同一来电人 / 同一地点 / 重办 / 回访不满意
+    kind: str  # 同一来电人 / 同一地点 / 回访不满意重办
     subject: str
     numbers: list[str]
     ticket_ids: list[int]
@@ -40,40 +39,38 @@ def _suggest(docs: list[Doc], supervised: set[int], flagged: bool) -> tuple[str,
     return "、".join(words) or "关注", merge_into
 
 
-def repeat_cases(session: Session, period: Period, docs: Sequence[Doc]) -> list[RepeatCase]:
-    texts, index = _texts(docs)
-    labels = group(texts)
+def _reopened(session: Session, period: Period) -> list[Doc]:
+    """Tickets reopened (重办) within the period, whenever they were created. A ticket is reopened when, and only
+    when, its callback finds the caller dissatisfied (service.callback), so these are the dissatisfied callbacks."""
+    e, t = TicketEvent, Ticket
+    rows = session.execute(
+        select(t.id, t.number, t.summary, t.created_at, t.state, t.supervised)
+        .where(t.id.in_(select(e.ticket_id).where(e.action == "reopen", e.at >= period.start, e.at < period.end)))
+        .order_by(t.id)
+    ).all()  # fmt: skip
+    return [Doc(i, number, summary, "", created, state=state, supervised=supervised)
+            for i, number, summary, created, state, supervised in rows]  # fmt: skip
+
+
+def repeat_cases(session: Session, period: Period, grouping: Grouping) -> list[RepeatCase]:
+    """Repeat complaints among the period's tickets of `grouping` (the same matter: the same topic)."""
     by_caller: dict[tuple, list[Doc]] = defaultdict(list)
     by_place: dict[tuple, list[Doc]] = defaultdict(list)
-    for i, doc in enumerate(docs):
-        label = int(labels[index[i]])
+    for i in grouping.members(period):
+        doc, label = grouping.docs[i], grouping.labels[i]
         if doc.caller_id is not None:
             by_caller[(doc.caller_id, label)].append(doc)
-        place = texts[index[i]].places[:1]
+        place = grouping.texts[i].places[:1]
         if place:
             by_place[(place[0], label)].append(doc)
-    # Joins rather than `id IN (…)` lists: a city's month has tens of thousands of ids, more than a statement's
-    # bind parameters allow (SQLite 32766, PostgreSQL 65535).
-    e, t = TicketEvent, Ticket
-    flagged_rows = session.execute(
-        select(e.ticket_id, e.action, t.number, t.summary, t.state, t.created_at, t.supervised)
-        .join(t, t.id == e.ticket_id)
-        .where(
-            e.at >= period.start, e.at < period.end,
-            (e.action == "reopen")
-            | ((e.action == "callback") & (e.after["satisfaction"].as_string() == "dissatisfied")),
-        )
-    ).all()  # fmt: skip
-    flagged = [(row[0], row[1]) for row in flagged_rows]
-    flagged_ids = {tid for tid, _ in flagged}
-    supervised = {row[0] for row in flagged_rows if row[6]}
-    supervised |= set(session.scalars(select(t.id).where(t.created_at >= period.start, t.created_at < period.end,
-                                                         t.supervised.is_(True))))  # fmt: skip
+    reopened = _reopened(session, period)
+    came_back = {d.ticket_id for d in reopened}
+    supervised = {d.ticket_id for d in grouping.docs + reopened if d.supervised}
     cases: list[RepeatCase] = []
 
     def add(kind: str, subject: str, members: list[Doc]) -> None:
         members = sorted(members, key=lambda d: d.created_at)
-        hot = any(d.ticket_id in flagged_ids for d in members)
+        hot = any(d.ticket_id in came_back for d in members)
         suggestion, merge_into = _suggest(members, supervised, hot)
         cases.append(RepeatCase(kind, subject, [d.number for d in members], [d.ticket_id for d in members],
                                 sum(d.state in OPEN_STATES for d in members), suggestion, merge_into))  # fmt: skip
@@ -85,12 +82,8 @@ def repeat_cases(session: Session, period: Period, docs: Sequence[Doc]) -> list[
         callers = {d.caller_id for d in members}
         if len(members) >= 2 and len(callers) >= 2:
             add("同一地点", f"{place}：{members[0].title}", members)
-    info = {row[0]: row[:1] + row[2:6] for row in flagged_rows}
-    for ticket_id, action in sorted(set(flagged)):
-        _, number, summary, state, created_at = info[ticket_id]
-        doc = Doc(ticket_id, number, summary, "", created_at, state=state)
-        kind = "重办" if action == "reopen" else "回访不满意"
-        add(kind, summary, [doc])
-    order = {"同一来电人": 0, "同一地点": 1, "重办": 2, "回访不满意": 3}
+    for doc in reopened:
+        add("回访不满意重办", doc.title, [doc])
+    order = {"同一来电人": 0, "同一地点": 1, "回访不满意重办": 2}
     cases.sort(key=lambda c: (order[c.kind], -len(c.numbers), c.numbers[0]))
     return cases

@@ -9,16 +9,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from analytics.calls import HotlineFigures, hotline_figures
-from analytics.docs import period_docs
+from analytics.docs import earlier_docs, period_docs
 from analytics.performance import Performance, performance
 from analytics.period import Period
 from analytics.repeats import RepeatCase, repeat_cases
 from analytics.spikes import BASELINE, RisingIssue, rising_issues
-from analytics.topics import Topic, hot_topics
+from analytics.topics import Topic, group_docs, hot_topics
 from hotline.db import utcnow
 from hotline.tickets.models import Ticket
 
@@ -81,27 +82,24 @@ def build_report(session: Session, period: Period, district: str | None = None, 
     calls = timed("热线指标", lambda: hotline_figures(session, period))
     types, categories, grid = timed("分类与区县", lambda: _grid(session, period, district))
     docs = timed("读取工单", lambda: period_docs(session, period, district))
-    previous = timed("读取上期工单", lambda: period_docs(session, period.previous(), district))
-    topics = timed("热点归并", lambda: hot_topics(docs, previous))
-    # Rising issues: each day of the period against the BASELINE days before it (taken from the previous
-    # period when it is long enough, else read).
-    baseline = Period(period.first - timedelta(days=BASELINE), period.first - timedelta(days=1))
-    if len(period.days) >= BASELINE:
-        baseline_docs = [d for d in previous if period.local_day(d.created_at) >= baseline.first]
-    else:
-        baseline_docs = period_docs(session, baseline, district)
-    all_days = baseline.days + period.days
-    rising = timed("突发上升", lambda: rising_issues(baseline_docs + docs, all_days, len(period.days),
-                                                   period.local_day))  # fmt: skip
-    repeats = timed("重复投诉", lambda: repeat_cases(session, period, docs))
-    per_day = Counter(period.local_day(d.created_at) for d in docs)
+    # The tickets before the period: the previous period (growth of hot topics) and the BASELINE days before
+    # the period (rising issues), whichever reaches further back. All are grouped together once.
+    previous = period.previous()
+    earlier = Period(min(previous.first, period.first - timedelta(days=BASELINE)), period.first - timedelta(days=1))
+    before = timed("读取上期工单", lambda: earlier_docs(session, earlier, district))
+    grouping = timed("事项归并", lambda: group_docs(docs + before))
+    topics = timed("热点", lambda: hot_topics(grouping, period))
+    with_baseline = Period(period.first - timedelta(days=BASELINE), period.last)
+    rising = timed("突发上升", lambda: rising_issues(grouping, with_baseline, len(period.days)))
+    repeats = timed("重复投诉", lambda: repeat_cases(session, period, grouping))
+    per_day = np.bincount(period.day_positions(grouping.times[grouping.members(period)]), minlength=len(period.days))
     return Report(
         period=period,
         district=district,
         as_of=as_of,
         ticket_count=len(docs),
-        previous_count=len(previous),
-        daily=[{"day": day.isoformat(), "count": per_day.get(day, 0)} for day in period.days],
+        previous_count=len(grouping.members(previous)),
+        daily=[{"day": day.isoformat(), "count": int(n)} for day, n in zip(period.days, per_day, strict=True)],
         request_types=types,
         categories=categories,
         district_grid=grid,

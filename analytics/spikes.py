@@ -10,18 +10,18 @@ unlikely as Poisson noise around the baseline mean, with the chance ALPHA shared
 about a thousand to a handful.
 """
 
-import math
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import poisson
 from sqlmodel import Session
 
 from analytics.docs import period_docs
 from analytics.period import Period
-from analytics.topics import Doc, _keywords, _places, _texts, group
+from analytics.topics import Grouping, _keywords, _places, group_docs
 from hotline.events import Event, get_bus
 
 BASELINE = 14
@@ -38,23 +38,27 @@ class Spike:
     threshold: float
 
 
-def detect_spikes(series: Sequence[int], baseline: int = BASELINE, min_count: int = MIN_COUNT,
-                  z: float = Z, topics: int = 1) -> list[Spike]:  # fmt: skip
-    """Days of `series` (daily counts, oldest first) that jump against the `baseline` days before them;
-    `topics` is how many series are watched together (the chance of a false alert is shared among them)."""
+def detect_spikes(counts: Sequence[Sequence[int]], baseline: int = BASELINE, min_count: int = MIN_COUNT,
+                  z: float = Z, topics: int | None = None) -> list[tuple[int, Spike]]:  # fmt: skip
+    """(row, spike) for each day of each row of `counts` (one row of daily counts per topic, oldest first) that
+    jumps against the `baseline` days before it. `topics` is how many topics are watched together (default:
+    the rows): the chance of a false alert is shared among them. Every topic and day at once, as arrays."""
+    series = np.asarray(counts, dtype=float).reshape(len(counts), -1)
+    if series.shape[1] <= baseline:
+        return []
+    windows = sliding_window_view(series, baseline, axis=1)[:, :-1]  # windows[:, j]: the days before day baseline+j
+    mean, sd = windows.mean(axis=2), windows.std(axis=2)
+    threshold = mean + z * np.maximum(np.maximum(sd, np.sqrt(mean)), 1.0)
+    days = series[:, baseline:]
+    share = ALPHA / max(topics or len(series), 1)
     spikes = []
-    for i in range(baseline, len(series)):
-        window = series[i - baseline : i]
-        mean = sum(window) / baseline
-        sd = math.sqrt(sum((x - mean) ** 2 for x in window) / baseline)
-        threshold = mean + z * max(sd, math.sqrt(mean), 1.0)
-        if series[i] < min_count or series[i] <= threshold:
-            continue
+    for row, j in zip(*np.nonzero((days >= min_count) & (days > threshold)), strict=True):
         # Only for the few days past the spread rule (scipy's isf is slow for every topic and day). A silent
         # topic is taken to have had one ticket in its baseline: rare, not impossible.
-        threshold = max(threshold, float(poisson.isf(ALPHA / max(topics, 1), max(mean, 1 / baseline))))
-        if series[i] > threshold:
-            spikes.append(Spike(i, series[i], round(mean, 2), round(threshold, 2)))
+        limit = max(float(threshold[row, j]), float(poisson.isf(share, max(mean[row, j], 1 / baseline))))
+        if days[row, j] > limit:
+            spikes.append((int(row), Spike(int(j) + baseline, int(days[row, j]), round(float(mean[row, j]), 2),
+                                           round(limit, 2))))  # fmt: skip
     return spikes
 
 
@@ -76,40 +80,36 @@ class RisingIssue:
                 "count": self.count, "baseline_mean": self.baseline_mean, "examples": self.examples}  # fmt: skip
 
 
-def rising_issues(docs: Sequence[Doc], days: Sequence[date], watch: int, tz_day) -> list[RisingIssue]:
-    """Topics of `docs` spiking on one of the last `watch` days of `days` (the rest is their baseline)."""
-    texts, index = _texts(docs)
-    labels = group(texts)
-    position = {d: i for i, d in enumerate(days)}
-    series: dict[int, list[int]] = defaultdict(lambda: [0] * len(days))
-    members: dict[int, list[int]] = defaultdict(list)
-    for i, doc in enumerate(docs):
-        label = int(labels[index[i]])
-        series[label][position[tz_day(doc.created_at)]] += 1
-        members[label].append(i)
+def rising_issues(grouping: Grouping, days: Period, watch: int) -> list[RisingIssue]:
+    """Topics spiking on one of the last `watch` days of `days` (the days before are their baseline); tickets
+    of the grouping created outside `days` are not counted."""
+    column = days.day_positions(grouping.times)
+    inside = np.flatnonzero(column >= 0)
+    labels, rows = np.unique(grouping.labels[inside], return_inverse=True)  # a row of daily counts per topic
+    counts = np.zeros((len(labels), len(days.days)), dtype=int)
+    np.add.at(counts, (rows, column[inside]), 1)
+    docs, texts = grouping.docs, grouping.texts
     found = []
-    for label, counts in series.items():
-        for spike in detect_spikes(counts, topics=len(series)):
-            if spike.index < len(days) - watch:
-                continue
-            day = days[spike.index]
-            on_day = [i for i in members[label] if tz_day(docs[i].created_at) == day]
-            member_texts = [texts[index[i]] for i in members[label]]
-            keywords, places = _keywords(member_texts), _places(member_texts)
-            found.append(RisingIssue(
-                day=day.isoformat(), label="·".join((places[:1] + keywords)[:3]), keywords=keywords, places=places,
-                count=spike.count, baseline_mean=spike.baseline_mean, threshold=spike.threshold, series=counts,
-                ticket_ids=[docs[i].ticket_id for i in on_day], examples=[docs[i].title for i in on_day[:3]],
-            ))  # fmt: skip
-    found.sort(key=lambda r: (r.day, -(r.count - r.baseline_mean)), reverse=False)
+    for row, spike in detect_spikes(counts):
+        if spike.index < len(days.days) - watch:
+            continue
+        members = inside[rows == row]
+        on_day = members[column[members] == spike.index].tolist()
+        keywords, places = _keywords([texts[i] for i in members]), _places([texts[i] for i in members])
+        found.append(RisingIssue(
+            day=days.days[spike.index].isoformat(), label="·".join((places[:1] + keywords)[:3]), keywords=keywords,
+            places=places, count=spike.count, baseline_mean=spike.baseline_mean, threshold=spike.threshold,
+            series=counts[row].tolist(), ticket_ids=[docs[i].ticket_id for i in on_day],
+            examples=[docs[i].title for i in on_day[:3]],
+        ))  # fmt: skip
+    found.sort(key=lambda r: (r.day, -(r.count - r.baseline_mean)))
     return found
 
 
 def rising_for(session: Session, last_day: date, watch: int = 1, district: str | None = None) -> list[RisingIssue]:
     """Rising issues on the `watch` days up to `last_day`, against the BASELINE days before them."""
     period = Period(last_day - timedelta(days=BASELINE + watch - 1), last_day)
-    docs = period_docs(session, period, district)
-    return rising_issues(docs, period.days, watch, period.local_day)
+    return rising_issues(group_docs(period_docs(session, period, district)), period, watch)
 
 
 def publish_rising(issues: Sequence[RisingIssue]) -> int:
@@ -119,6 +119,3 @@ def publish_rising(issues: Sequence[RisingIssue]) -> int:
         bus.publish(Event("analytics.rising", issue.payload()))
     return len(issues)
 
-
-def daily_counts(docs: Sequence[Doc], tz_day) -> Counter:
-    return Counter(tz_day(d.created_at) for d in docs)

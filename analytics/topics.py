@@ -16,6 +16,7 @@ import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from analytics.period import Period
 from analytics.text import TicketText, ticket_text
 from hotline.tickets.words import BODY_CHARS
 
@@ -24,7 +25,7 @@ PLACE_WEIGHT = 0.6  # place features relative to the words block (both blocks ar
 CHUNK = 2000  # rows per block of the similarity product: bounds memory on big months
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is slow, and a month is 100k docs
 class Doc:
     ticket_id: int
     number: str
@@ -37,6 +38,7 @@ class Doc:
     state: str = ""
     department_id: int | None = None
     words: tuple[str, str] | None = None  # stored (title words, body-start words); None: cut them here
+    supervised: bool = False  # 督办 already
 
 
 @dataclass
@@ -148,51 +150,68 @@ def hotness(count: int, previous: int, repeat_tickets: int, likes: int) -> float
     return round(count + 0.5 * max(0, count - previous) + repeat_tickets + math.log1p(max(0, likes)), 2)
 
 
-def hot_topics(docs: Sequence[Doc], previous_docs: Sequence[Doc] = (), limit: int = 20, min_count: int = 2,
-               similar: float = SIMILAR) -> list[Topic]:  # fmt: skip
-    """Topics of `docs`, hottest first; `previous_docs` (the period before) are grouped together with them
-    so that the growth of each topic against the previous period can be counted."""
-    all_docs = list(docs) + list(previous_docs)
-    texts, index = _texts(all_docs)
+@dataclass
+class Grouping:
+    """Tickets with the topic each belongs to. A report groups its tickets once: its hot topics, rising issues
+    and repeat complaints then speak of the same matters (and the costliest step is not done three times)."""
+
+    docs: list[Doc]
+    texts: list[TicketText]  # docs[i]'s words and places (identical texts share one object)
+    labels: np.ndarray  # docs[i]'s topic
+    times: np.ndarray  # docs[i].created_at in seconds since the epoch
+
+    def members(self, within: Period) -> np.ndarray:
+        """Positions of the docs created within the period."""
+        return np.flatnonzero((self.times >= within.start.timestamp()) & (self.times < within.end.timestamp()))
+
+
+def group_docs(docs: Sequence[Doc], similar: float = SIMILAR) -> Grouping:
+    texts, index = _texts(docs)
     labels = group(texts, similar)
-    current: dict[int, list[int]] = defaultdict(list)
-    before: Counter[int] = Counter()
-    for i, _doc in enumerate(all_docs):
-        label = int(labels[index[i]])
-        if i < len(docs):
-            current[label].append(i)
-        else:
-            before[label] += 1
-    topics = []
-    for label, members in current.items():
+    times = np.array([d.created_at.timestamp() for d in docs], dtype=float)
+    return Grouping(list(docs), [texts[i] for i in index], labels[np.asarray(index, dtype=int)], times)
+
+
+def hot_topics(grouping: Grouping, period: Period, limit: int = 20, min_count: int = 2) -> list[Topic]:
+    """Topics of the period's tickets, hottest first; the growth of each is counted against the tickets of the
+    period before (period.previous()) in the same grouping. Only the `limit` hottest are described."""
+    current = grouping.members(period)
+    by_topic: dict[int, list[int]] = defaultdict(list)
+    for i, label in zip(current.tolist(), grouping.labels[current].tolist(), strict=True):
+        by_topic[label].append(i)
+    before = Counter(grouping.labels[grouping.members(period.previous())].tolist())
+    docs = grouping.docs
+    ranked = []
+    for label, members in by_topic.items():
         if len(members) < min_count:
             continue
-        member_docs = [all_docs[i] for i in members]
-        member_texts = [texts[index[i]] for i in members]
-        callers = Counter(d.caller_id for d in member_docs if d.caller_id is not None)
+        callers = Counter(docs[i].caller_id for i in members if docs[i].caller_id is not None)
         repeat = sum(n for n in callers.values() if n > 1)
-        likes = sum(d.likes for d in member_docs)
-        previous = before[label]
-        keywords = _keywords(member_texts)
-        places = _places(member_texts)
-        member_docs.sort(key=lambda d: d.created_at)
-        topics.append(
-            Topic(
-                id=label,
-                label=member_docs[0].title[:30],
-                keywords=keywords,
-                places=places,
-                count=len(members),
-                previous=previous,
-                growth=round((len(members) - previous) / previous, 3) if previous else None,
-                repeat_tickets=repeat,
-                likes=likes,
-                hotness=hotness(len(members), previous, repeat, likes),
-                districts=dict(Counter(d.district or "未注明" for d in member_docs).most_common()),
-                ticket_ids=[d.ticket_id for d in member_docs],
-                examples=[{"number": d.number, "title": d.title, "created_at": d.created_at.isoformat()}
-                          for d in member_docs[:3]],
-            )
-        )
-    topics.sort(key=lambda t: (-t.hotness, -t.count, t.label))
-    return topics[:limit]
+        likes = sum(docs[i].likes for i in members)
+        first = docs[min(members, key=lambda i: docs[i].created_at)]
+        heat = hotness(len(members), before[label], repeat, likes)
+        ranked.append((-heat, -len(members), first.title[:30], label, members, repeat, likes))
+    ranked.sort(key=lambda r: r[:3])
+    return [_topic(grouping, label, members, before[label], repeat, likes)
+            for *_, label, members, repeat, likes in ranked[:limit]]  # fmt: skip
+
+
+def _topic(grouping: Grouping, label: int, members: list[int], previous: int, repeat: int, likes: int) -> Topic:
+    member_docs = sorted((grouping.docs[i] for i in members), key=lambda d: d.created_at)
+    member_texts = [grouping.texts[i] for i in members]
+    return Topic(
+        id=label,
+        label=member_docs[0].title[:30],
+        keywords=_keywords(member_texts),
+        places=_places(member_texts),
+        count=len(members),
+        previous=previous,
+        growth=round((len(members) - previous) / previous, 3) if previous else None,
+        repeat_tickets=repeat,
+        likes=likes,
+        hotness=hotness(len(members), previous, repeat, likes),
+        districts=dict(Counter(d.district or "未注明" for d in member_docs).most_common()),
+        ticket_ids=[d.ticket_id for d in member_docs],
+        examples=[{"number": d.number, "title": d.title, "created_at": d.created_at.isoformat()}
+                  for d in member_docs[:3]],
+    )  # fmt: skip

@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -82,40 +82,31 @@ def prepare(url: str) -> Cast:
     return cast
 
 
-def _timed(timings: dict[str, float], name: str, make: Callable):
-    started = time.perf_counter()
-    value = make()
-    timings[name] = round(time.perf_counter() - started, 3)
-    return value
-
-
-def indicators(url: str, month: Period) -> dict[str, float]:
-    """The month's figures a meeting starts from, each timed: department performance, hotline, repeats, rising."""
-    from analytics.calls import hotline_figures
-    from analytics.docs import period_docs
-    from analytics.performance import performance
-    from analytics.repeats import repeat_cases
-    from analytics.spikes import BASELINE, rising_issues
+def indicators(url: str, month: Period) -> tuple[dict[str, float], dict]:
+    """The month's figures: every section a meeting reads (build_report), without writing the files. Returns
+    each step's seconds with the total, and the month's headline figures."""
+    from analytics.report import build_report
     from analytics.text import clear_text_cache
 
     clear_text_cache()  # timed from cold: a first report of the month cuts every text into words
     engine = make_engine(url)
-    t: dict[str, float] = {}
-    with Session(engine) as session:
-        _timed(t, "performance", lambda: performance(session, month, AS_OF))
-        _timed(t, "hotline", lambda: hotline_figures(session, month))
-        docs = _timed(t, "read_tickets", lambda: period_docs(session, month))
-        _timed(t, "repeats", lambda: repeat_cases(session, month, docs))
-        baseline = Period(month.first - timedelta(days=BASELINE), month.first - timedelta(days=1))
-        before = _timed(t, "read_baseline", lambda: period_docs(session, baseline))
-        _timed(t, "rising", lambda: rising_issues(before + docs, baseline.days + month.days, len(month.days),
-                                                  month.local_day))  # fmt: skip
-    engine.dispose()
-    t["total"] = round(sum(t.values()), 3)
-    return t
+    try:
+        with Session(engine) as session:
+            started = time.perf_counter()
+            report = build_report(session, month, as_of=AS_OF)
+            total = round(time.perf_counter() - started, 3)
+    finally:
+        engine.dispose()
+    # the month's headline figures: a glance tells whether the generated history is plausible
+    headline = {k: v for k, v in report.performance.total.rates().items() if k != "average_handling_days"}
+    headline |= {"tickets": report.ticket_count, "assignments": report.performance.total.assignments,
+                 "answer_rate": report.hotline.answer_rate, "topics": len(report.topics),
+                 "repeats": len(report.repeats), "rising": len(report.rising)}  # fmt: skip
+    return report.timings | {"total": total}, headline
 
 
-def meeting_pack(url: str, month: Period) -> tuple[float, dict[str, float], dict]:
+def meeting_pack(url: str, month: Period) -> tuple[float, dict[str, float]]:
+    """The whole meeting pack from cold: the figures, the Excel workbook and the PDF."""
     from analytics.pack.build import make_pack
     from analytics.text import clear_text_cache
 
@@ -127,13 +118,8 @@ def meeting_pack(url: str, month: Period) -> tuple[float, dict[str, float], dict
             started = time.perf_counter()
             made = make_pack(session, month, folder, as_of=AS_OF)
             seconds = round(time.perf_counter() - started, 3)
-        report = made.report
-        # the month's headline figures: a glance tells whether the generated history is plausible
-        headline = {k: v for k, v in report.performance.total.rates().items() if k != "average_handling_days"}
-        headline |= {"tickets": report.ticket_count, "assignments": report.performance.total.assignments,
-                     "answer_rate": report.hotline.answer_rate, "topics": len(report.topics),
-                     "repeats": len(report.repeats), "rising": len(report.rising)}  # fmt: skip
-        return seconds, report.timings, headline
+        files = round(seconds - sum(made.report.timings.values()), 3)
+        return seconds, made.report.timings | {"Excel 与 PDF": files}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         engine.dispose()
@@ -194,9 +180,9 @@ def run_bench(tickets: int, backends: list[str], echo: Echo, pg_admin: str = PG_
             rows = _row_counts(url)
             echo(f"[{backend}] 写入 {load_seconds[backend]:.1f} 秒：工单 {rows['ticket']}，流转记录 "
                  f"{rows['ticket_event']}，来电 {rows['queued_call']}，来电人 {rows['caller']}")  # fmt: skip
-            figures = indicators(url, month)
+            figures, headline = indicators(url, month)
             echo(f"[{backend}] 指标 {figures['total']:.2f} 秒（目标 ≤ {INDICATOR_TARGET:.0f}）：{_parts(figures)}")
-            pack_seconds, pack_parts, headline = meeting_pack(url, month)
+            pack_seconds, pack_parts = meeting_pack(url, month)
             echo(f"[{backend}] 研判会材料（Excel + PDF）{pack_seconds:.2f} 秒（目标 ≤ {PACK_TARGET:.0f}）："
                  f"{_parts(pack_parts)}")
             result["backends"][backend] = {

@@ -11,7 +11,7 @@ from analytics.pack.pdf import write_pdf
 from analytics.period import Period
 from analytics.report import Progress, Report, build_report
 
-STEPS = 10  # build_report's steps + the two files: the progress bar's length
+STEPS = 11  # build_report's steps + the two files: the progress bar's length
 
 
 @dataclass

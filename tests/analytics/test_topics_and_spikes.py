@@ -2,14 +2,15 @@
 constructed daily series."""
 
 import csv
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
 
+from analytics.period import Period
 from analytics.spikes import detect_spikes
 from analytics.text import ticket_text
-from analytics.topics import Doc, group, hot_topics
+from analytics.topics import Doc, group, group_docs, hot_topics
 from tests.conftest import real_data
 
 # Pairs read by hand in unlabelled.csv: different wording (and mostly different callers), one matter.
@@ -70,7 +71,8 @@ def test_hotness_ranks_the_growing_repeated_matter_first(messages):
     now = [doc(1, "189950", 7), doc(2, "190802", 7), doc(3, "253040", 8), doc(4, "189093", 9, likes=10),
            doc(5, "214709", 10)]  # fmt: skip
     before = [doc(6, "189093", 11, days=40), doc(7, "214709", 12, days=41)]
-    topics = hot_topics(now, before)
+    month = Period(date(2025, 2, 2), date(2025, 3, 3))  # `before` lies in the 30 days before it
+    topics = hot_topics(group_docs(now + before), month)
     assert [t.count for t in topics] == [3, 2]
     first, second = topics
     assert sorted(first.ticket_ids) == [1, 2, 3]
@@ -80,33 +82,37 @@ def test_hotness_ranks_the_growing_repeated_matter_first(messages):
     assert second.hotness == 4.4  # 2 + 0 + 0 + ln(1 + 10) = 4.398, kept to two decimals
 
 
+def spikes(series: list[int], **options):
+    return [spike for _, spike in detect_spikes([series], **options)]
+
+
 def test_spike_against_a_quiet_baseline():
     series = [1, 0, 2, 1, 1, 0, 1, 2, 1, 0, 1, 1, 2, 1, 9]
-    (spike,) = detect_spikes(series)
+    (spike,) = spikes(series)
     assert (spike.index, spike.count) == (14, 9)
     assert spike.baseline_mean == pytest.approx(14 / 14)
     assert spike.threshold == pytest.approx(4.0)  # 1 + 3 × max(sd 0.6, √1, 1)
 
 
 def test_no_spike_for_ordinary_variation_or_tiny_counts():
-    assert detect_spikes([5] * 14 + [8]) == []  # 5 + 3 × √5 = 11.7 > 8
-    assert detect_spikes([0] * 14 + [2]) == []  # under the minimum of 3 a day
-    assert detect_spikes([0] * 14 + [3]) == []  # threshold 0 + 3 × 1 = 3, must be exceeded
-    assert [s.index for s in detect_spikes([0] * 14 + [4])] == [14]
+    assert spikes([5] * 14 + [8]) == []  # 5 + 3 × √5 = 11.7 > 8
+    assert spikes([0] * 14 + [2]) == []  # under the minimum of 3 a day
+    assert spikes([0] * 14 + [3]) == []  # threshold 0 + 3 × 1 = 3, must be exceeded
+    assert [s.index for s in spikes([0] * 14 + [4])] == [14]
 
 
 def test_a_spike_becomes_the_new_baseline():
     series = [1] * 14 + [10] * 15
     # day 14: 1 + 3 × 1 = 4; day 15: 1.64 + 3 × 2.32 = 8.6; day 16: 2.29 + 3 × 3.15 = 11.7 > 10, absorbed
-    assert [(s.index, s.threshold) for s in detect_spikes(series)] == [(14, 4.0), (15, 8.6)]
+    assert [(s.index, s.threshold) for s in spikes(series)] == [(14, 4.0), (15, 8.6)]
 
 
 def test_chance_jumps_among_thousands_of_topics_raise_no_alert_but_a_real_one_does():
     rng = np.random.default_rng(7)
     quiet = rng.poisson(2.0, size=(3000, 15)).tolist()  # 3,000 topics of ordinary noise, two tickets a day
     real = [0] * 14 + [12]  # a new matter: twelve tickets in one day
-    alone = sum(len(detect_spikes(s)) for s in quiet)
-    together = sum(len(detect_spikes(s, topics=3001)) for s in quiet)
+    alone = sum(len(spikes(s)) for s in quiet)
     assert alone >= 5  # judged one by one, chance alone raises alerts
-    assert together == 0
-    assert [s.index for s in detect_spikes(real, topics=3001)] == [14]
+    # watched together (the chance shared among the 3,001 rows), only the real one is raised
+    assert [(row, s.index) for row, s in detect_spikes([*quiet, real])] == [(3000, 14)]
+    assert [s.index for s in spikes(real, topics=3001)] == [14]
