@@ -13,7 +13,8 @@ from hotline.tickets.words import BODY_CHARS, TicketWords
 
 
 def _query(period: Period, district: str | None, *more) -> Select:
-    """id, title, body start, created_at, stored words (title, body) and `more` of the period's tickets."""
+    """id, title, body start, created_at, stored words (title, body: NULL for tickets taken in before words were
+    stored) and `more` of the period's tickets."""
     t, w = Ticket, TicketWords
     # the body is read only for tickets without stored words: they are cut into words at report time
     body = case((w.ticket_id.is_(None), func.substr(t.description, 1, BODY_CHARS)), else_="")
@@ -31,7 +32,8 @@ def period_docs(session: Session, period: Period, district: str | None = None) -
     query = _query(period, district, t.number, t.district, t.caller_id, func.coalesce(TicketReaction.likes, 0),
                    t.state, t.department_id, t.supervised).outerjoin(TicketReaction, TicketReaction.ticket_id == t.id)
     rows = session.connection().execute(query).fetchall()  # Core rows: the ORM's per-row work is not needed here
-    return [Doc(i, number, title, body, at, district, caller, likes, state, department, _words(w1, w2), supervised)
+    return [Doc(i, number, title, body, at, district, caller, likes, state, department,
+                None if w1 is None else (w1, w2), supervised)
             for i, title, body, at, w1, w2, number, district, caller, likes, state, department, supervised
             in rows]  # fmt: skip
 
@@ -39,12 +41,7 @@ def period_docs(session: Session, period: Period, district: str | None = None) -
 def earlier_docs(session: Session, period: Period, district: str | None = None) -> list[Doc]:
     """Only what grouping needs: the tickets before a report's period are counted by topic, not listed."""
     rows = session.connection().execute(_query(period, district)).fetchall()
-    return [Doc(i, "", title, body, at, words=_words(w1, w2)) for i, title, body, at, w1, w2 in rows]
-
-
-def _words(title: str | None, body: str | None) -> tuple[str, str] | None:
-    """Stored words (title, body start), or None: the ticket was taken in before words were stored."""
-    return None if title is None else (title, body)
+    return [Doc(i, "", title, body, at, words=None if w1 is None else (w1, w2)) for i, title, body, at, w1, w2 in rows]
 
 
 def by_ids(docs: Sequence[Doc], ids: set[int]) -> list[Doc]:
