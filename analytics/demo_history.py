@@ -1,7 +1,8 @@
 """A year of demo history for the analytics: real messages at their real time of day and weekday, moved into
 the last twelve months (by whole 52-week steps), each taken through the real lifecycle under `at_time`,
 with the real reply at the real handling interval. Likes come from unlabelled.csv; calls for the hotline
-indicators are synthesised around the tickets' intake times (the data has no call records).
+indicators are synthesised around the tickets' intake times (the data has no call records). A message whose
+title labelled.csv does not label takes the trained classifier's topic, as an agent takes the console's suggestion.
 """
 
 import random
@@ -9,10 +10,13 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import Session, select
 
 from analytics.models import TicketReaction
+from classifier.model_store import ModelError
+from classifier.predictor import load_predictor
 from hotline.auth.actor import Actor
 from hotline.auth.models import Role, User
 from hotline.db import utcnow
@@ -79,8 +83,19 @@ def _fate(message: Message, draft: TicketDraft, rng: random.Random, now: datetim
     return Fate.in_progress if message.time > now - RECENT else None
 
 
+def _topic_suggester(model_dir: Path | None, echo: Callable[[str], None]) -> Callable[[str, str], str] | None:
+    """The classifier's first-level topic for a title and body; None when no usable model is trained (then only
+    titles that labelled.csv labels get a topic, and the others stay 未分类)."""
+    try:
+        predictor = load_predictor(model_dir)
+    except ModelError as exc:
+        echo(f"不用分类模型补一级分类：{exc}")
+        return None
+    return lambda title, body: predictor.predict(body, title).topic.label
+
+
 def build_history(session: Session, count: int = 1500, now: datetime | None = None,
-                  echo: Callable[[str], None] = print) -> int:  # fmt: skip
+                  echo: Callable[[str], None] = print, model_dir: Path | None = None) -> int:  # fmt: skip
     started = time.monotonic()
     now = (now or utcnow()).replace(microsecond=0)
     start = now - YEAR
@@ -95,6 +110,7 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
     topics = read_topics(data_dir)
     places = Places(_streets(cast), _district_governments(cast))
     likes = _likes(data_dir)
+    suggest_topic = _topic_suggester(model_dir, echo)
     stories: list[Story] = []
     candidates = [m for m in read_messages(data_dir) if about_this_city(m)]
     rng.shuffle(candidates)
@@ -108,6 +124,8 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
         fate = _fate(message, draft, rng, now)
         if fate is None or (fate not in (Fate.answered, Fate.answered_callback) and department not in cast.liaisons):
             continue
+        if draft.topic is None and suggest_topic:
+            draft = replace(draft, topic=suggest_topic(draft.summary, draft.description))
         story = Story(len(stories), message, draft, department, fate, cast.agents[len(stories) % len(cast.agents)])
         plan_old(story, cast, rng)
         if fate == Fate.redone:

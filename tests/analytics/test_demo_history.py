@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from analytics.demo_history import RECENT, REDONE_REPLY, build_history
 from hotline.db import engine_for
 from hotline.demo.catalogue import load_catalogue, seed_departments
-from hotline.demo.messages import read_messages
+from hotline.demo.messages import read_messages, read_topics
 from hotline.demo.people import demo_users, seed_users
 from hotline.demo.stories import FIRST_REPLY
 from hotline.tickets.models import Ticket, TicketEvent
@@ -23,13 +23,13 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 15, 9, 0, tzinfo=LOCAL)  # fixed, so the year is the same on every run
 
 
-def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(sqlite_db):
+def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(sqlite_db, small_model):
     real_data("messages")
     lines: list[str] = []
     with Session(engine_for(sqlite_db)) as session:
         seed_departments(session, load_catalogue())
         seed_users(session, demo_users())
-        assert build_history(session, 150, now=NOW, echo=lines.append) == 150
+        assert build_history(session, 150, now=NOW, echo=lines.append, model_dir=small_model) == 150
         tickets = session.exec(select(Ticket)).all()
         events = session.exec(select(TicketEvent).order_by(TicketEvent.at, TicketEvent.id)).all()
         calls = session.exec(select(func.count()).select_from(QueuedCall)).one()
@@ -42,6 +42,10 @@ def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(
     assert NOW - timedelta(weeks=52) <= created[0] and created[-1] < NOW - timedelta(days=1)
     assert created[-1] - created[0] > timedelta(days=300)
     assert len({c.astimezone(LOCAL).strftime("%Y-%m") for c in created}) >= 11  # every month has tickets
+    # every ticket has a first-level topic: labelled.csv's for its title, else the classifier's suggestion
+    official = set(read_topics(real_data()).values())
+    topics = Counter(t.topic for t in tickets)
+    assert set(topics) <= official and len(topics) >= 4, topics
     # real texts: each ticket is a real message, moved by whole 52-week steps (same weekday, same time of day)
     real: dict[tuple[str, str], list] = {}
     for m in read_messages(real_data()):
