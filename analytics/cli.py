@@ -89,3 +89,28 @@ def bench(
         raise typer.BadParameter("至少 100 张工单")
     result = run_bench(tickets, chosen, typer.echo, pg_admin)
     typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("bench-grouping")
+def bench_grouping(
+    texts: str = typer.Option("5000,20000,50000", help="不同文本的条数，逗号分隔（每个规模各计时一次）"),
+) -> None:
+    """基准：事项归并的相似对查找（前缀过滤）对比全量乘积，用 N 条不同的真实文本（一条留言的标题配另一条的正文）；
+    最后一行是一个 JSON 对象。"""
+    import json
+
+    from analytics.bench.grouping import run_grouping_bench
+    from hotline.errors import Invalid
+
+    try:
+        sizes = [int(x) for x in texts.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter("应为逗号分隔的整数，如 5000,20000") from None
+    if not sizes or min(sizes) < 2:
+        raise typer.BadParameter("每个规模至少 2 条文本")
+    try:
+        result = run_grouping_bench(sizes, typer.echo)
+    except Invalid as exc:
+        typer.echo(f"无法运行：{exc.message}")
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(result, ensure_ascii=False))

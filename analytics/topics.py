@@ -1,8 +1,9 @@
 """Hot topics (热点): tickets about the same matter grouped together and ranked by a hotness index.
 
 Grouping: TF-IDF over jieba words of the title (counted twice) and the start of the body, with place names as
-extra features weighted up; two tickets are linked when their cosine similarity reaches SIMILAR, and a topic is
-a connected group of linked tickets. Identical texts are vectorised once (repeat postings are common).
+extra features weighted up; two tickets are linked when their cosine similarity reaches SIMILAR (found by
+analytics/pairs.py), and a topic is a star of linked tickets around the one with the most links (see `group`).
+Identical texts are vectorised once (repeat postings are common).
 Hotness (热度指数) = 件数 + 0.5 × 比上期增加件数 + 重复来电件数 + ln(1 + 点赞数); see docs/indicators.md.
 """
 
@@ -16,13 +17,13 @@ import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from analytics.pairs import similar_pairs
 from analytics.period import Period
 from analytics.text import TicketText, ticket_text
 from hotline.tickets.words import BODY_CHARS
 
 SIMILAR = 0.45  # cosine similarity from which two tickets are about the same matter
 PLACE_WEIGHT = 0.6  # place features relative to the words block (both blocks are l2-normalised)
-CHUNK = 2000  # rows per block of the similarity product: bounds memory on big months
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is slow, and a month is 100k docs
@@ -101,13 +102,7 @@ def group(texts: Sequence[TicketText], similar: float = SIMILAR) -> np.ndarray:
     if not n:
         return np.zeros(0, dtype=int)
     matrix, _ = vectorise(texts)
-    rows, cols = [], []
-    for start in range(0, n, CHUNK):
-        block = (matrix[start : start + CHUNK] @ matrix.T).tocoo()
-        keep = block.data >= similar
-        rows.append(block.row[keep] + start)
-        cols.append(block.col[keep])
-    r, c = np.concatenate(rows), np.concatenate(cols)
+    r, c = similar_pairs(matrix, similar)
     graph = csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
     degree = np.asarray(graph.sum(axis=1)).ravel()
     labels = np.full(n, -1, dtype=int)

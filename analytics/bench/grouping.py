@@ -1,0 +1,96 @@
+"""`hotline analytics bench-grouping`: the similar-pair search of grouping against the full product, on N distinct
+real texts.
+
+The million-ticket bench resamples 5,623 real messages, so its months hold only that many distinct texts and
+grouping looks cheap; a real city's month is close to one distinct text a ticket. Here each text is the title of
+one real message with the body of another (their stored words, as reports read them), so N texts are N distinct
+texts with the real vocabulary. The baseline is the full product X·Xᵀ in blocks on one core, which grouping
+used before; the pair search is timed on one core (the algorithm alone) and on its WORKERS threads (as used).
+"""
+
+import os
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from analytics.pairs import CHUNK, WORKERS, similar_pairs
+from analytics.text import ticket_text
+from analytics.topics import SIMILAR, group, vectorise
+from hotline.demo.messages import read_messages
+from hotline.errors import Invalid
+from hotline.settings import get_settings
+from hotline.tickets.words import cut
+
+Echo = Callable[[str], None]
+
+
+def full_product_pairs(matrix: csr_matrix, similar: float) -> tuple[np.ndarray, np.ndarray]:
+    """The baseline: every pair that shares a word is multiplied, those reaching `similar` kept."""
+    rows, cols = [], []
+    for start in range(0, matrix.shape[0], CHUNK):
+        block = (matrix[start : start + CHUNK] @ matrix.T).tocoo()
+        keep = block.data >= similar
+        rows.append(block.row[keep] + start)
+        cols.append(block.col[keep])
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def distinct_texts(count: int, seed: int = 11) -> list:
+    """`count` distinct texts: the title words of one real message with the body words of another."""
+    data_dir = get_settings().data_dir
+    if data_dir is None or not (data_dir / "messages" / "unlabelled.csv").is_file():
+        raise Invalid("未找到真实留言数据（HOTLINE_DATA_DIR/messages）", code="no_data")
+    words = [cut(m.title, m.body) for m in read_messages(data_dir)]
+    if count > len(words) * (len(words) - 1):
+        raise Invalid(f"最多 {len(words) * (len(words) - 1)} 条不同的文本", code="too_many_texts")
+    rng = random.Random(seed)
+    chosen: set[tuple[int, int]] = set()
+    while len(chosen) < count:
+        title, body = rng.randrange(len(words)), rng.randrange(len(words))
+        if title != body:
+            chosen.add((title, body))
+    return [ticket_text("", "", (words[t][0], words[b][1])) for t, b in sorted(chosen)]
+
+
+def _pair_keys(rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
+    return np.sort(rows.astype(np.int64) * n + cols)
+
+
+def _timed(work, *args):
+    started = time.perf_counter()
+    value = work(*args)
+    return value, round(time.perf_counter() - started, 2)
+
+
+def run_grouping_bench(sizes: list[int], echo: Echo) -> dict:
+    ticket_text("预热", "结巴分词词典在进程里只加载一次")
+    load_before = os.getloadavg()
+    runs = []
+    for size in sizes:
+        texts = distinct_texts(size)
+        (matrix, _), vectorise_seconds = _timed(vectorise, texts)
+        _, one_core_seconds = _timed(similar_pairs, matrix, SIMILAR, 1)
+        (rows, cols), prefix_seconds = _timed(similar_pairs, matrix, SIMILAR)
+        (base_rows, base_cols), full_seconds = _timed(full_product_pairs, matrix, SIMILAR)
+        same = np.array_equal(_pair_keys(rows, cols, size), _pair_keys(base_rows, base_cols, size))
+        labels, group_seconds = _timed(group, texts)
+        run = {"texts": size, "pairs": len(rows), "same_pairs_as_full_product": bool(same),
+               "vectorise_seconds": vectorise_seconds, "full_product_seconds": full_seconds,
+               "prefix_filter_one_core_seconds": one_core_seconds, "prefix_filter_seconds": prefix_seconds,
+               "workers": WORKERS, "speedup": round(full_seconds / max(prefix_seconds, 0.01), 2),
+               "group_seconds": group_seconds, "topics": len(set(labels.tolist()))}  # fmt: skip
+        verdict = "相同" if same else "不同！"
+        echo(f"{size} 条不同文本：相似对 {len(rows)}（与全量乘积{verdict}），全量乘积 {full_seconds:.2f} 秒，"
+             f"前缀过滤单核 {one_core_seconds:.2f} 秒、{WORKERS} 线程 {prefix_seconds:.2f} 秒（{run['speedup']} 倍），"
+             f"整个归并 {group_seconds:.2f} 秒，"
+             f"事项 {run['topics']} 个")  # fmt: skip
+        runs.append(run)
+    load_after = os.getloadavg()
+    echo(f"机器：{os.cpu_count()} 核，负载（1/5/15 分钟）开始 {' / '.join(f'{v:.2f}' for v in load_before)}，"
+         f"结束 {' / '.join(f'{v:.2f}' for v in load_after)}")  # fmt: skip
+    return {"runs": runs, "similar": SIMILAR,
+            "machine": {"cores": os.cpu_count(), "load_average_before": [round(v, 2) for v in load_before],
+                        "load_average_after": [round(v, 2) for v in load_after]}}  # fmt: skip
