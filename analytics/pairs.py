@@ -44,24 +44,25 @@ def split_common(matrix: csr_matrix, limit: float) -> tuple[csr_matrix, np.ndarr
     return kept, suffix_norm
 
 
-def similar_pairs(matrix: csr_matrix, similar: float, workers: int = WORKERS) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of every ordered pair of rows, a row with itself included, whose dot product reaches
-    `similar`; the rows are unit vectors (or empty). Blocks of rows run on several cores (scipy's sparse
-    products release the GIL)."""
-    prefix, suffix_norm = split_common(matrix, COMMON_SHARE * similar)
+def similar_pairs(left: csr_matrix, right: csr_matrix, similar: float,
+                  workers: int = WORKERS) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(i, j) for every row i of `left` and row j of `right` whose dot product reaches `similar` (with left = right:
+    every ordered pair, a row with itself included). Rows are unit vectors (or empty) in the same space. Blocks
+    of rows run on several cores (scipy's sparse products release the GIL)."""
+    prefix, suffix_norm = split_common(right, COMMON_SHARE * similar)
     probe = prefix.T.tocsr()
 
     def pairs_of_block(start: int) -> tuple[np.ndarray, np.ndarray]:
-        block = (matrix[start : start + CHUNK] @ probe).tocoo()  # x · prefix(y)
+        block = (left[start : start + CHUNK] @ probe).tocoo()  # x · prefix(y)
         # y's suffix adds at most its norm (a small margin for float32 sums: this only narrows the candidates)
         maybe = block.data + suffix_norm[block.col] >= similar - 1e-6
         rows, cols = block.row[maybe] + start, block.col[maybe]
-        exact = np.asarray(matrix[rows].multiply(matrix[cols]).sum(axis=1)).ravel()
+        exact = np.asarray(left[rows].multiply(right[cols]).sum(axis=1)).ravel()
         keep = exact >= similar
         return rows[keep], cols[keep]
 
     with ThreadPoolExecutor(workers) as pool:
-        found = list(pool.map(pairs_of_block, range(0, matrix.shape[0], CHUNK)))
+        found = list(pool.map(pairs_of_block, range(0, left.shape[0], CHUNK)))
     if not found:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
     return np.concatenate([rows for rows, _ in found]), np.concatenate([cols for _, cols in found])

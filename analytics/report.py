@@ -83,11 +83,11 @@ def build_report(session: Session, period: Period, district: str | None = None, 
     types, categories, grid = timed("分类与区县", lambda: _grid(session, period, district))
     docs = timed("读取工单", lambda: period_docs(session, period, district))
     # The tickets before the period: the previous period (growth of hot topics) and the BASELINE days before
-    # the period (rising issues), whichever reaches further back. All are grouped together once.
+    # the period (rising issues), whichever reaches further back. They join the period's topics.
     previous = period.previous()
     earlier = Period(min(previous.first, period.first - timedelta(days=BASELINE)), period.first - timedelta(days=1))
     before = timed("读取上期工单", lambda: earlier_docs(session, earlier, district))
-    grouping = timed("事项归并", lambda: group_docs(docs + before))
+    grouping = timed("事项归并", lambda: group_docs(docs, earlier=before))
     topics = timed("热点", lambda: hot_topics(grouping, period))
     with_baseline = Period(period.first - timedelta(days=BASELINE), period.last)
     rising = timed("突发上升", lambda: rising_issues(grouping, with_baseline, len(period.days)))

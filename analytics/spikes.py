@@ -84,7 +84,7 @@ def rising_issues(grouping: Grouping, days: Period, watch: int) -> list[RisingIs
     """Topics spiking on one of the last `watch` days of `days` (the days before are their baseline); tickets
     of the grouping created outside `days` are not counted."""
     column = days.day_positions(grouping.times)
-    inside = np.flatnonzero(column >= 0)
+    inside = np.flatnonzero((column >= 0) & (grouping.labels >= 0))  # earlier tickets of no topic: not counted
     labels, rows = np.unique(grouping.labels[inside], return_inverse=True)  # a row of daily counts per topic
     counts = np.zeros((len(labels), len(days.days)), dtype=int)
     np.add.at(counts, (rows, column[inside]), 1)

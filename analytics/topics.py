@@ -91,19 +91,22 @@ def vectorise(texts: Sequence[TicketText]) -> tuple[csr_matrix, TfidfVectorizer]
     return (scale @ matrix).tocsr().astype(np.float32), words
 
 
-def group(texts: Sequence[TicketText], similar: float = SIMILAR) -> np.ndarray:
-    """Topic label of each text, by star clustering on the 'similar enough' graph.
+def group(texts: Sequence[TicketText], similar: float = SIMILAR, current: int | None = None) -> np.ndarray:
+    """Topic label of each text, by star clustering on the 'similar enough' graph of texts[:current] (all of
+    them by default); each later text joins a topic or gets -1 (see `join_leaders`).
 
     The text with the most similar neighbours leads a topic and takes its ungrouped neighbours, then the next.
     Every member is similar to its leader, so topics do not chain into one (connected components would:
     A~B~C~… over common words).
     """
     n = len(texts)
+    current = n if current is None else current
     if not n:
         return np.zeros(0, dtype=int)
-    matrix, _ = vectorise(texts)
-    r, c = similar_pairs(matrix, similar)
-    graph = csr_matrix((np.ones(len(r)), (r, c)), shape=(n, n))
+    matrix, _ = vectorise(texts)  # one vocabulary and one IDF for all the texts
+    topics = matrix[:current]
+    r, c = similar_pairs(topics, topics, similar)
+    graph = csr_matrix((np.ones(len(r)), (r, c)), shape=(current, current))
     degree = np.asarray(graph.sum(axis=1)).ravel()
     labels = np.full(n, -1, dtype=int)
     for leader in np.argsort(-degree, kind="stable"):
@@ -113,7 +116,27 @@ def group(texts: Sequence[TicketText], similar: float = SIMILAR) -> np.ndarray:
         neighbours = graph.indices[graph.indptr[leader] : graph.indptr[leader + 1]]
         free = neighbours[labels[neighbours] < 0]
         labels[free] = leader
+    labels[current:] = join_leaders(matrix[current:], topics, labels[:current], degree, similar)
     return labels
+
+
+def join_leaders(later: csr_matrix, topics: csr_matrix, labels: np.ndarray, degree: np.ndarray,
+                 similar: float) -> np.ndarray:  # fmt: skip
+    """The topic each row of `later` joins: that of the leader it is similar to, the leader with the most links
+    first (as in the star clustering itself), or -1. Later texts do not lead topics nor link to other members:
+    the tickets before a report's period are counted against its topics, without a quadratic grouping of their own.
+    """
+    leaders = np.flatnonzero(labels == np.arange(len(labels)))
+    joined = np.full(later.shape[0], -1, dtype=int)
+    if not len(leaders) or not later.shape[0]:
+        return joined
+    rows, cols = similar_pairs(later, topics[leaders], similar)
+    # of the leaders a row is similar to, the one the star clustering takes first: most links, then lowest index
+    first = np.lexsort((leaders[cols], -degree[leaders[cols]], rows))
+    rows, cols = rows[first], cols[first]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+    joined[rows[starts]] = leaders[cols[starts]]
+    return joined
 
 
 def _distinct(texts: list[TicketText]) -> list[tuple[TicketText, int]]:
@@ -148,11 +171,12 @@ def hotness(count: int, previous: int, repeat_tickets: int, likes: int) -> float
 @dataclass
 class Grouping:
     """Tickets with the topic each belongs to. A report groups its tickets once: its hot topics, rising issues
-    and repeat complaints then speak of the same matters (and the costliest step is not done three times)."""
+    and repeat complaints then speak of the same matters (and the costliest step is not done three times).
+    Topics are formed by the period's tickets; the earlier ones (growth, baselines) join them or none."""
 
-    docs: list[Doc]
+    docs: list[Doc]  # the period's, then the earlier ones
     texts: list[TicketText]  # docs[i]'s words and places (identical texts share one object)
-    labels: np.ndarray  # docs[i]'s topic
+    labels: np.ndarray  # docs[i]'s topic; -1: an earlier ticket about none of the period's topics
     times: np.ndarray  # docs[i].created_at in seconds since the epoch
 
     def members(self, within: Period) -> np.ndarray:
@@ -160,11 +184,15 @@ class Grouping:
         return np.flatnonzero((self.times >= within.start.timestamp()) & (self.times < within.end.timestamp()))
 
 
-def group_docs(docs: Sequence[Doc], similar: float = SIMILAR) -> Grouping:
-    texts, index = _texts(docs)
-    labels = group(texts, similar)
-    times = np.array([d.created_at.timestamp() for d in docs], dtype=float)
-    return Grouping(list(docs), [texts[i] for i in index], labels[np.asarray(index, dtype=int)], times)
+def group_docs(docs: Sequence[Doc], similar: float = SIMILAR, earlier: Sequence[Doc] = ()) -> Grouping:
+    """The docs grouped into topics; the `earlier` docs (before a report's period) join those topics or none
+    (label -1). They come after `docs` in the grouping."""
+    texts, index = _texts([*docs, *earlier])
+    current = max(index[: len(docs)], default=-1) + 1  # texts first seen in `docs` come first
+    labels = group(texts, similar, current)
+    every = [*docs, *earlier]
+    times = np.array([d.created_at.timestamp() for d in every], dtype=float)
+    return Grouping(every, [texts[i] for i in index], labels[np.asarray(index, dtype=int)], times)
 
 
 def hot_topics(grouping: Grouping, period: Period, limit: int = 20, min_count: int = 2) -> list[Topic]:

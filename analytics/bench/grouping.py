@@ -66,27 +66,35 @@ def _timed(work, *args):
 
 
 def run_grouping_bench(sizes: list[int], echo: Echo) -> dict:
+    """For each size N: the pair search against the full product on N distinct texts, then a report's grouping
+    of N texts of its period with N earlier ones, grouped all together (as before) and by joining the earlier
+    ones to the period's topics (as now)."""
     ticket_text("预热", "结巴分词词典在进程里只加载一次")
     load_before = os.getloadavg()
     runs = []
     for size in sizes:
-        texts = distinct_texts(size)
+        both = distinct_texts(2 * size)
+        texts = both[:size]
         (matrix, _), vectorise_seconds = _timed(vectorise, texts)
-        _, one_core_seconds = _timed(similar_pairs, matrix, SIMILAR, 1)
-        (rows, cols), prefix_seconds = _timed(similar_pairs, matrix, SIMILAR)
+        _, one_core_seconds = _timed(similar_pairs, matrix, matrix, SIMILAR, 1)
+        (rows, cols), prefix_seconds = _timed(similar_pairs, matrix, matrix, SIMILAR)
         (base_rows, base_cols), full_seconds = _timed(full_product_pairs, matrix, SIMILAR)
         same = np.array_equal(_pair_keys(rows, cols, size), _pair_keys(base_rows, base_cols, size))
-        labels, group_seconds = _timed(group, texts)
+        together, together_seconds = _timed(group, both)
+        joined, joined_seconds = _timed(group, both, SIMILAR, size)
         run = {"texts": size, "pairs": len(rows), "same_pairs_as_full_product": bool(same),
                "vectorise_seconds": vectorise_seconds, "full_product_seconds": full_seconds,
                "prefix_filter_one_core_seconds": one_core_seconds, "prefix_filter_seconds": prefix_seconds,
                "workers": WORKERS, "speedup": round(full_seconds / max(prefix_seconds, 0.01), 2),
-               "group_seconds": group_seconds, "topics": len(set(labels.tolist()))}  # fmt: skip
+               "report_grouped_together_seconds": together_seconds, "report_joined_seconds": joined_seconds,
+               "topics": len(set(joined[:size].tolist())),
+               "earlier_joined": int((joined[size:] >= 0).sum())}  # fmt: skip
         verdict = "相同" if same else "不同！"
         echo(f"{size} 条不同文本：相似对 {len(rows)}（与全量乘积{verdict}），全量乘积 {full_seconds:.2f} 秒，"
-             f"前缀过滤单核 {one_core_seconds:.2f} 秒、{WORKERS} 线程 {prefix_seconds:.2f} 秒（{run['speedup']} 倍），"
-             f"整个归并 {group_seconds:.2f} 秒，"
-             f"事项 {run['topics']} 个")  # fmt: skip
+             f"前缀过滤单核 {one_core_seconds:.2f} 秒、{WORKERS} 线程 {prefix_seconds:.2f} 秒（{run['speedup']} 倍）；"
+             f"本期与之前各 {size} 条：一起归并 {together_seconds:.2f} 秒（{len(set(together.tolist()))} 个事项），"
+             f"之前的归入本期事项 {joined_seconds:.2f} 秒（本期 {run['topics']} 个事项，"
+             f"之前的 {run['earlier_joined']} 条归入）")  # fmt: skip
         runs.append(run)
     load_after = os.getloadavg()
     echo(f"机器：{os.cpu_count()} 核，负载（1/5/15 分钟）开始 {' / '.join(f'{v:.2f}' for v in load_before)}，"

@@ -35,7 +35,7 @@ def real_matrix() -> csr_matrix:
 
 
 def test_the_same_pairs_as_the_full_product_on_real_texts(real_matrix):
-    rows, cols = similar_pairs(real_matrix, SIMILAR)
+    rows, cols = similar_pairs(real_matrix, real_matrix, SIMILAR)
     found = pair_set(rows, cols)
     assert len(found) == len(rows)  # each pair once per direction
     expected = full_product_pairs(real_matrix, SIMILAR)
@@ -43,7 +43,17 @@ def test_the_same_pairs_as_the_full_product_on_real_texts(real_matrix):
     assert len(expected) > real_matrix.shape[0]  # more than each text with itself: there are pairs to find
     assert (real_matrix.shape[0] - 1, real_matrix.shape[0] - 1) not in found  # the empty text is like nothing
     for threshold in (0.3, 0.8):
-        assert pair_set(*similar_pairs(real_matrix, threshold)) == full_product_pairs(real_matrix, threshold)
+        found = pair_set(*similar_pairs(real_matrix, real_matrix, threshold))
+        assert found == full_product_pairs(real_matrix, threshold), threshold
+
+
+def test_pairs_between_two_sets_of_texts(real_matrix):
+    left, right = real_matrix[:700], real_matrix[1400:]  # the mixed texts share titles or bodies with the first
+    product = (left @ right.T).tocoo()
+    keep = product.data >= SIMILAR
+    expected = pair_set(product.row[keep], product.col[keep])
+    assert len(expected) >= 10
+    assert pair_set(*similar_pairs(left, right, SIMILAR)) == expected
 
 
 def test_the_common_words_set_aside_stay_under_the_limit_and_the_rest_is_kept(real_matrix):
@@ -65,9 +75,9 @@ def test_the_common_words_set_aside_stay_under_the_limit_and_the_rest_is_kept(re
 
 def test_a_single_text_and_a_matrix_of_empty_texts():
     one, _ = vectorise([ticket_text("小区电梯坏了", "电梯停运三天")])
-    assert [a.tolist() for a in similar_pairs(one, SIMILAR)] == [[0], [0]]
+    assert [a.tolist() for a in similar_pairs(one, one, SIMILAR)] == [[0], [0]]
     empty = csr_matrix((3, 4), dtype=np.float32)
-    assert [len(a) for a in similar_pairs(empty, SIMILAR)] == [0, 0]
+    assert [len(a) for a in similar_pairs(empty, empty, SIMILAR)] == [0, 0]
 
 
 def test_the_grouping_bench_ends_with_json_and_finds_the_same_pairs():
@@ -83,6 +93,6 @@ def test_the_grouping_bench_ends_with_json_and_finds_the_same_pairs():
     for run in figures["runs"]:
         assert run["same_pairs_as_full_product"] is True
         assert run["pairs"] >= run["texts"]  # every text with itself, and more
-        assert run["topics"] < run["texts"]
+        assert run["topics"] < run["texts"] and 0 < run["earlier_joined"] < run["texts"]
     refused = CliRunner().invoke(app, ["bench-grouping", "--texts", "5000,x"])
     assert refused.exit_code == 2 and "逗号分隔的整数" in refused.output

@@ -82,6 +82,30 @@ def test_hotness_ranks_the_growing_repeated_matter_first(messages):
     assert second.hotness == 4.4  # 2 + 0 + 0 + ln(1 + 10) = 4.398, kept to two decimals
 
 
+def test_earlier_tickets_join_the_periods_topics_and_form_none_of_their_own(messages):
+    at = datetime(2025, 3, 3, 2, tzinfo=UTC)
+
+    def doc(n: int, message_id: str, days: int = 0) -> Doc:
+        m = messages[message_id]
+        return Doc(n, f"T{n}", m["title"], m["body"], at - timedelta(days=days))
+
+    now = [doc(1, "189950"), doc(2, "190802"), doc(3, "189093")]  # 搅拌站 (two wordings), 拆迁
+    # 搅拌站 again in the same words, 拆迁 in other words, and two tickets about 车位捆绑 that the period lacks
+    earlier = [doc(4, "253040", 40), doc(5, "214709", 41), doc(6, "190337", 42), doc(7, "196264", 43)]
+    grouping = group_docs(now, earlier=earlier)
+    label = dict(zip((d.ticket_id for d in grouping.docs), grouping.labels.tolist(), strict=True))
+    assert label[1] == label[2] == label[4] >= 0
+    assert label[3] == label[5] >= 0 and label[3] != label[1]
+    assert label[6] == label[7] == -1  # similar to each other, but no topic of the period's
+    # grouped together instead, the two 车位 tickets would be a topic of their own
+    together = group_docs(now + earlier)
+    assert together.labels[5] == together.labels[6] >= 0
+    # the earlier tickets are counted as the previous period's against the period's topics (拆迁 has one
+    # ticket in the period: not a hot topic)
+    month = Period(date(2025, 2, 2), date(2025, 3, 3))
+    assert [(t.ticket_ids, t.count, t.previous) for t in hot_topics(grouping, month)] == [([1, 2], 2, 1)]
+
+
 def spikes(series: list[int], **options):
     return [spike for _, spike in detect_spikes([series], **options)]
 
