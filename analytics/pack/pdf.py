@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from analytics.pack import tables
 from analytics.report import Report
@@ -94,6 +95,8 @@ def trend(report: Report) -> Figure:
     ax.fill_between(range(len(days)), counts, color=BLUE, alpha=0.1)
     step = max(1, len(days) // 10)
     ax.set_xticks(range(0, len(days), step), days[::step])
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of tickets: no 0.25 of a ticket
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("受理件数")
     ax.set_title("每日受理工单", fontsize=14)
     ax.grid(alpha=0.3)
@@ -199,7 +202,8 @@ def hotline(report: Report) -> Figure:
         rates = [d["answer_rate"] * 100 for d in days]
         ax.bar(range(len(days)), rates, color=[BLUE if r >= 95 else RED for r in rates])
         ax.axhline(95, color=RED, linestyle="--", linewidth=1)
-        ax.text(len(days) - 0.5, 95.5, "95% 标准线", color=RED, ha="right", fontsize=10)
+        # at the right edge of the axes whatever the number of days (x in axes fraction, y in per cent)
+        ax.text(0.99, 95.5, "95% 标准线", color=RED, ha="right", fontsize=10, transform=ax.get_yaxis_transform())
         step = max(1, len(days) // 8)
         ax.set_xticks(range(0, len(days), step), [d["day"][5:] for d in days][::step])
         ax.set_ylim(min(80, min(rates) - 5), 100.5)
