@@ -1,9 +1,9 @@
 """Hot topics (热点): tickets about the same matter grouped together and ranked by a hotness index.
 
-Grouping: TF-IDF over jieba words of the title (counted twice) and the start of the body, with place names as
-extra features weighted up; two tickets are linked when their cosine similarity reaches SIMILAR (found by
-analytics/pairs.py), and a topic is a star of linked tickets around the one with the most links (see `group`).
-Identical texts are vectorised once (repeat postings are common).
+Grouping (analytics/clusters.py): TF-IDF over jieba words of the title (counted twice) and the start of the body,
+with place names as extra features weighted up; a topic is a star of similar tickets around the one with the most
+links, and touching stars whose centres agree are merged. Identical texts are vectorised once (repeat postings
+are common).
 Hotness (热度指数) = 件数 + 0.5 × 比上期增加件数 + 重复来电件数 + ln(1 + 点赞数); see docs/indicators.md.
 """
 
@@ -14,16 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from analytics.pairs import similar_pairs
+from analytics.clusters import SIMILAR, group
 from analytics.period import Period
 from analytics.text import TicketText, ticket_text
 from hotline.tickets.words import BODY_CHARS
-
-SIMILAR = 0.45  # cosine similarity from which two tickets are about the same matter
-PLACE_WEIGHT = 0.6  # place features relative to the words block (both blocks are l2-normalised)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is slow, and a month is 100k docs
@@ -71,72 +66,6 @@ def _texts(docs: Sequence[Doc]) -> tuple[list[TicketText], list[int]]:
             texts.append(ticket_text(doc.title, doc.body, doc.words))
         index.append(seen[key])
     return texts, index
-
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
-
-
-def vectorise(texts: Sequence[TicketText]) -> tuple[csr_matrix, TfidfVectorizer]:
-    words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
-    matrix = words.fit_transform([t.words for t in texts])
-    if any(t.places for t in texts):
-        places = TfidfVectorizer(analyzer=_identity, min_df=1)
-        place_matrix = places.fit_transform([t.places for t in texts]) * PLACE_WEIGHT
-        matrix = hstack([matrix, place_matrix]).tocsr()
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1
-    scale = csr_matrix((1 / norms, (np.arange(len(norms)), np.arange(len(norms)))))
-    # float32: the similarity product is the costliest step of a report, and 7 digits are plenty for a cosine
-    return (scale @ matrix).tocsr().astype(np.float32), words
-
-
-def group(texts: Sequence[TicketText], similar: float = SIMILAR, current: int | None = None) -> np.ndarray:
-    """Topic label of each text, by star clustering on the 'similar enough' graph of texts[:current] (all of
-    them by default); each later text joins a topic or gets -1 (see `join_leaders`).
-
-    The text with the most similar neighbours leads a topic and takes its ungrouped neighbours, then the next.
-    Every member is similar to its leader, so topics do not chain into one (connected components would:
-    A~B~C~… over common words).
-    """
-    n = len(texts)
-    current = n if current is None else current
-    if not n:
-        return np.zeros(0, dtype=int)
-    matrix, _ = vectorise(texts)  # one vocabulary and one IDF for all the texts
-    topics = matrix[:current]
-    r, c = similar_pairs(topics, topics, similar)
-    graph = csr_matrix((np.ones(len(r)), (r, c)), shape=(current, current))
-    degree = np.asarray(graph.sum(axis=1)).ravel()
-    labels = np.full(n, -1, dtype=int)
-    for leader in np.argsort(-degree, kind="stable"):
-        if labels[leader] >= 0:
-            continue
-        labels[leader] = leader
-        neighbours = graph.indices[graph.indptr[leader] : graph.indptr[leader + 1]]
-        free = neighbours[labels[neighbours] < 0]
-        labels[free] = leader
-    labels[current:] = join_leaders(matrix[current:], topics, labels[:current], degree, similar)
-    return labels
-
-
-def join_leaders(later: csr_matrix, topics: csr_matrix, labels: np.ndarray, degree: np.ndarray,
-                 similar: float) -> np.ndarray:  # fmt: skip
-    """The topic each row of `later` joins: that of the leader it is similar to, the leader with the most links
-    first (as in the star clustering itself), or -1. Later texts do not lead topics nor link to other members:
-    the tickets before a report's period are counted against its topics, without a quadratic grouping of their own.
-    """
-    leaders = np.flatnonzero(labels == np.arange(len(labels)))
-    joined = np.full(later.shape[0], -1, dtype=int)
-    if not len(leaders) or not later.shape[0]:
-        return joined
-    rows, cols = similar_pairs(later, topics[leaders], similar)
-    # of the leaders a row is similar to, the one the star clustering takes first: most links, then lowest index
-    first = np.lexsort((leaders[cols], -degree[leaders[cols]], rows))
-    rows, cols = rows[first], cols[first]
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
-    joined[rows[starts]] = leaders[cols[starts]]
-    return joined
 
 
 def _distinct(texts: list[TicketText]) -> list[tuple[TicketText, int]]:

@@ -16,9 +16,9 @@ from collections.abc import Callable
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from analytics.clusters import SIMILAR, group, vectorise
 from analytics.pairs import CHUNK, WORKERS, similar_pairs
 from analytics.text import ticket_text
-from analytics.topics import SIMILAR, group, vectorise
 from hotline.demo.messages import read_messages
 from hotline.errors import Invalid
 from hotline.settings import get_settings

@@ -9,9 +9,9 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from analytics.bench import grouping as bench
+from analytics.clusters import SIMILAR, vectorise
 from analytics.pairs import similar_pairs, split_common
 from analytics.text import ticket_text
-from analytics.topics import SIMILAR, vectorise
 from tests.conftest import real_data
 
 

@@ -2,15 +2,17 @@
 constructed daily series."""
 
 import csv
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
 
+from analytics.clusters import group
 from analytics.period import Period
 from analytics.spikes import detect_spikes
 from analytics.text import ticket_text
-from analytics.topics import Doc, group, group_docs, hot_topics
+from analytics.topics import Doc, group_docs, hot_topics
 from tests.conftest import real_data
 
 # Pairs read by hand in unlabelled.csv: different wording (and mostly different callers), one matter.
@@ -58,6 +60,34 @@ def test_different_matters_stay_apart_even_at_one_place(messages):
 def test_places_are_found_in_real_titles(messages):
     assert "茶场村" in ticket_text(messages["189093"]["title"], "").places
     assert "西湖街道" in ticket_text(messages["189093"]["title"], "").places
+
+
+@pytest.mark.parametrize(("text", "places"), [
+    ("严重影响小区居民的正常生活", []),  # a verb before 小区 does not name it
+    ("我家小区门口的路灯坏了", []),
+    ("关于小区停车收费的问题", []),
+    ("整个小区都停水了", []),
+    ("业主小区群里都在说", []),  # the people of an estate, not its name
+    ("扬帆小区夜市占道", ["扬帆小区"]),
+    ("解放路与五一路交叉口红绿灯故障", ["解放路", "五一路"]),  # verbs and numerals do name roads
+    ("人民路和建设路路口积水", ["人民路", "建设路"]),
+])
+def test_only_names_make_places(text, places):
+    assert ticket_text(text, "").places == places
+
+
+def test_the_matter_of_many_callers_is_one_topic_despite_their_wordings(messages):
+    """The 41 real messages titled about the concrete plant at 丽发新城 (搅拌站), by many citizens in their own
+    words, among 400 others: star clustering alone puts 24 of them in the largest topic (each star's members
+    must be like its leader); merging stars whose centres agree puts at least 33 there, and nothing else."""
+    plant = sorted(i for i, m in messages.items() if "丽发" in m["title"] and "搅拌" in m["title"])
+    others = [i for i in sorted(messages) if i not in plant][:BACKGROUND]
+    ids = plant + others
+    labels = group([ticket_text(messages[i]["title"], messages[i]["body"]) for i in ids])
+    topic, size = Counter(labels[: len(plant)].tolist()).most_common(1)[0]
+    assert len(plant) == 41 and size >= 33
+    taken_in = [ids[j] for j in np.flatnonzero(labels == topic) if j >= len(plant)]
+    assert all("搅拌" in messages[i]["title"] + messages[i]["body"] for i in taken_in), taken_in
 
 
 def test_hotness_ranks_the_growing_repeated_matter_first(messages):
