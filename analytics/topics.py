@@ -105,8 +105,14 @@ class Grouping:
 
     docs: list[Doc]  # the period's, then the earlier ones
     texts: list[TicketText]  # docs[i]'s words and places (identical texts share one object)
-    labels: np.ndarray  # docs[i]'s topic; -1: an earlier ticket about none of the period's topics
+    labels: np.ndarray  # docs[i]'s topic (the row of its leading text); -1: an earlier ticket of no period topic
     times: np.ndarray  # docs[i].created_at in seconds since the epoch
+    rows: np.ndarray  # docs[i]'s row among the distinct texts: the docs with rows == label lead their topic
+
+    def leading(self, members: Sequence[int], label: int) -> Doc:
+        """The topic's most representative ticket: the earliest with its leading text (else the earliest)."""
+        ordered = sorted(members, key=lambda i: self.docs[i].created_at)
+        return self.docs[next((i for i in ordered if self.rows[i] == label), ordered[0])]
 
     def members(self, within: Period) -> np.ndarray:
         """Positions of the docs created within the period."""
@@ -121,7 +127,8 @@ def group_docs(docs: Sequence[Doc], similar: float = SIMILAR, earlier: Sequence[
     labels = group(texts, similar, current)
     every = [*docs, *earlier]
     times = np.array([d.created_at.timestamp() for d in every], dtype=float)
-    return Grouping(every, [texts[i] for i in index], labels[np.asarray(index, dtype=int)], times)
+    rows = np.asarray(index, dtype=int)
+    return Grouping(every, [texts[i] for i in index], labels[rows], times, rows)
 
 
 def hot_topics(grouping: Grouping, period: Period, limit: int = 20, min_count: int = 2) -> list[Topic]:
@@ -140,9 +147,9 @@ def hot_topics(grouping: Grouping, period: Period, limit: int = 20, min_count: i
         callers = Counter(docs[i].caller_id for i in members if docs[i].caller_id is not None)
         repeat = sum(n for n in callers.values() if n > 1)
         likes = sum(docs[i].likes for i in members)
-        first = docs[min(members, key=lambda i: docs[i].created_at)]
         heat = hotness(len(members), before[label], repeat, likes)
-        ranked.append((-heat, -len(members), first.title[:30], label, members, repeat, likes))
+        ranked.append((-heat, -len(members), grouping.leading(members, label).title[:30], label, members, repeat,
+                       likes))  # fmt: skip
     ranked.sort(key=lambda r: r[:3])
     return [_topic(grouping, label, members, before[label], repeat, likes)
             for *_, label, members, repeat, likes in ranked[:limit]]  # fmt: skip
@@ -153,7 +160,7 @@ def _topic(grouping: Grouping, label: int, members: list[int], previous: int, re
     member_texts = [grouping.texts[i] for i in members]
     return Topic(
         id=label,
-        label=member_docs[0].title[:30],
+        label=grouping.leading(members, label).title[:30],
         keywords=_keywords(member_texts),
         places=_places(member_texts),
         count=len(members),
