@@ -36,14 +36,17 @@ def unit_rows(matrix: csr_matrix) -> csr_matrix:
     return (scale @ matrix).tocsr().astype(np.float32)
 
 
-def vectorise(texts: Sequence[TicketText]) -> tuple[csr_matrix, TfidfVectorizer]:
-    words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=1)
-    matrix = words.fit_transform([t.words for t in texts])
+def vectorise(texts: Sequence[TicketText]) -> csr_matrix:
+    """One unit row per text: TF-IDF of its words, and of its places weighted by PLACE_WEIGHT. A text with
+    neither (only stop words) is an empty row, like nothing else."""
+    blocks = []
+    if any(t.words for t in texts):
+        blocks.append(TfidfVectorizer(analyzer=_identity, sublinear_tf=True).fit_transform([t.words for t in texts]))
     if any(t.places for t in texts):
-        places = TfidfVectorizer(analyzer=_identity, min_df=1)
-        place_matrix = places.fit_transform([t.places for t in texts]) * PLACE_WEIGHT
-        matrix = hstack([matrix, place_matrix]).tocsr()
-    return unit_rows(matrix), words
+        blocks.append(TfidfVectorizer(analyzer=_identity).fit_transform([t.places for t in texts]) * PLACE_WEIGHT)
+    if not blocks:
+        return csr_matrix((len(texts), 0), dtype=np.float32)
+    return unit_rows(hstack(blocks).tocsr())
 
 
 def stars(graph: csr_matrix, order: np.ndarray) -> np.ndarray:
@@ -93,7 +96,7 @@ def group(texts: Sequence[TicketText], similar: float = SIMILAR, current: int | 
     current = n if current is None else current
     if not n:
         return np.zeros(0, dtype=int)
-    matrix, _ = vectorise(texts)  # one vocabulary and one IDF for all the texts
+    matrix = vectorise(texts)  # one vocabulary and one IDF for all the texts
     topics = matrix[:current]
     rows, cols = similar_pairs(topics, topics, similar)
     graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(current, current))

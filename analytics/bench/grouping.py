@@ -75,7 +75,7 @@ def run_grouping_bench(sizes: list[int], echo: Echo) -> dict:
     for size in sizes:
         both = distinct_texts(2 * size)
         texts = both[:size]
-        (matrix, _), vectorise_seconds = _timed(vectorise, texts)
+        matrix, vectorise_seconds = _timed(vectorise, texts)
         _, one_core_seconds = _timed(similar_pairs, matrix, matrix, SIMILAR, 1)
         (rows, cols), prefix_seconds = _timed(similar_pairs, matrix, matrix, SIMILAR)
         (base_rows, base_cols), full_seconds = _timed(full_product_pairs, matrix, SIMILAR)

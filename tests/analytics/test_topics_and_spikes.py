@@ -170,3 +170,12 @@ def test_chance_jumps_among_thousands_of_topics_raise_no_alert_but_a_real_one_do
     # watched together (the chance shared among the 3,001 rows), only the real one is raised
     assert [(row, s.index) for row, s in detect_spikes([*quiet, real])] == [(3000, 14)]
     assert [s.index for s in spikes(real, topics=3001)] == [14]
+
+
+def test_tickets_of_stop_words_only_are_each_their_own_topic():
+    at = datetime(2025, 3, 3, 2, tzinfo=UTC)
+    texts = [("？？？", "你好"), ("！！", "。。。"), ("路灯不亮", "路灯坏了")]
+    docs = [Doc(n, f"T{n}", title, body, at) for n, (title, body) in enumerate(texts, 1)]
+    grouping = group_docs(docs)
+    assert len(set(grouping.labels.tolist())) == 3
+    assert hot_topics(grouping, Period(date(2025, 3, 1), date(2025, 3, 31))) == []
