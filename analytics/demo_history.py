@@ -21,7 +21,7 @@ from hotline.auth.actor import Actor
 from hotline.auth.models import Role, User
 from hotline.db import utcnow
 from hotline.demo import stories as steps
-from hotline.demo.messages import Message, read_messages, read_topics
+from hotline.demo.messages import Message, read_messages, read_topics, require_messages
 from hotline.demo.seed import Places, _district_governments, _streets, about_this_city, draft_for
 from hotline.demo.stories import Cast, Fate, Story, plan_old, run_stories, working_hours_later
 from hotline.directory.models import Department
@@ -99,9 +99,7 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
     started = time.monotonic()
     now = (now or utcnow()).replace(microsecond=0)
     start = now - YEAR
-    data_dir = get_settings().data_dir
-    if data_dir is None or not (data_dir / "messages" / "unlabelled.csv").is_file():
-        raise Invalid("未找到真实留言数据（HOTLINE_DATA_DIR/messages）", code="no_data")
+    data_dir = require_messages(get_settings().data_dir, "unlabelled.csv")
     cast = _cast(session)
     if session.exec(select(QueuedCall.id).where(QueuedCall.call_external_id.like("demo-%")).limit(1)).first():
         echo("演示历史已经生成过，不再重复生成（make run 可以放心反复运行）。")

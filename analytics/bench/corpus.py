@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from hotline.demo.messages import read_messages, read_topics
+from hotline.demo.messages import read_messages, read_topics, require_messages
 from hotline.demo.seed import Places, about_this_city, draft_for
 from hotline.demo.stories import trimmed_reply
 from hotline.errors import Invalid
@@ -56,8 +56,7 @@ def _places(department_names: dict[str, str]) -> Places:
 
 
 def load_corpus(data_dir: Path | None, department_names: dict[str, str]) -> Corpus:
-    if data_dir is None or not (data_dir / "messages" / "replied.csv").is_file():
-        raise Invalid("未找到真实留言数据（HOTLINE_DATA_DIR/messages）", code="no_data")
+    data_dir = require_messages(data_dir, "replied.csv")
     topics = read_topics(data_dir)
     places = _places(department_names)
     likes = _likes(data_dir)

@@ -19,7 +19,7 @@ from scipy.sparse import csr_matrix
 from analytics.clusters import SIMILAR, group, vectorise
 from analytics.pairs import CHUNK, WORKERS, similar_pairs
 from analytics.text import load_dictionaries, ticket_text
-from hotline.demo.messages import read_messages
+from hotline.demo.messages import read_messages, require_messages
 from hotline.errors import Invalid
 from hotline.settings import get_settings
 from hotline.tickets.words import cut
@@ -40,12 +40,11 @@ def full_product_pairs(matrix: csr_matrix, similar: float) -> tuple[np.ndarray, 
 
 def distinct_texts(count: int, seed: int = 11) -> list:
     """`count` distinct texts: the title words of one real message with the body words of another."""
-    data_dir = get_settings().data_dir
-    if data_dir is None or not (data_dir / "messages" / "unlabelled.csv").is_file():
-        raise Invalid("未找到真实留言数据（HOTLINE_DATA_DIR/messages）", code="no_data")
-    words = [cut(m.title, m.body) for m in read_messages(data_dir)]
-    if count > len(words) * (len(words) - 1):
-        raise Invalid(f"最多 {len(words) * (len(words) - 1)} 条不同的文本", code="too_many_texts")
+    data_dir = require_messages(get_settings().data_dir, "unlabelled.csv")
+    messages = read_messages(data_dir)
+    if count > len(messages) * (len(messages) - 1):
+        raise Invalid(f"最多 {len(messages) * (len(messages) - 1)} 条不同的文本", code="too_many_texts")
+    words = [cut(m.title, m.body) for m in messages]
     rng = random.Random(seed)
     chosen: set[tuple[int, int]] = set()
     while len(chosen) < count:

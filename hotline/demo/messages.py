@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from hotline.errors import Invalid
+
 LOCAL = ZoneInfo("Asia/Shanghai")  # the data's times are local times of the (anonymised) city
 _NUMBERS = re.compile(r"\d+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -48,6 +50,13 @@ def fake_phone(user: str) -> str:
     digest = int(hashlib.sha256(user.encode()).hexdigest(), 16)
     prefix = _MOBILE_PREFIXES[digest % len(_MOBILE_PREFIXES)]
     return f"{prefix}{(digest // len(_MOBILE_PREFIXES)) % 10**8:08d}"
+
+
+def require_messages(data_dir: Path | None, file: str) -> Path:
+    """The data folder, when it holds messages/`file`; otherwise the error a command shows (code no_data)."""
+    if data_dir is None or not (data_dir / "messages" / file).is_file():
+        raise Invalid("未找到真实留言数据（HOTLINE_DATA_DIR/messages）", code="no_data")
+    return data_dir
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -96,3 +96,7 @@ def test_the_grouping_bench_ends_with_json_and_finds_the_same_pairs():
         assert run["topics"] < run["texts"] and 0 < run["earlier_joined"] < run["texts"]
     refused = CliRunner().invoke(app, ["bench-grouping", "--texts", "5000,x"])
     assert refused.exit_code == 2 and "逗号分隔的整数" in refused.output
+    too_small = CliRunner().invoke(app, ["bench-grouping", "--texts", "1"])
+    assert too_small.exit_code == 2 and "至少 2 条" in too_small.output
+    too_many = CliRunner().invoke(app, ["bench-grouping", "--texts", "1000000000"])  # more than the pairs of messages
+    assert too_many.exit_code == 1 and "最多" in too_many.output and not too_many.output.rstrip().endswith("}")
