@@ -29,7 +29,7 @@ class HotlineFigures:
     average_wait_seconds: float | None
     average_handle_seconds: float | None
     worst_24h_answer_rate: float | None
-    worst_24h_start: str | None  # the window's start, local time
+    worst_24h_start: datetime | None  # the window's start
     windows_below_target: int  # whole hours at which a 24-hour window starts below the target
     days: list[dict] = field(default_factory=list)  # per local day: offered, answered, answer_rate
 
@@ -89,7 +89,7 @@ def hotline_figures(session: Session, period: Period) -> HotlineFigures:
     )
 
 
-def _windows(period: Period, hours: list) -> tuple[float | None, str | None, int, list[dict]]:
+def _windows(period: Period, hours: list) -> tuple[float | None, datetime | None, int, list[dict]]:
     """Slide a 24-hour window over the hourly counts; windows with no calls do not count."""
     counts: dict[datetime, tuple[int, int]] = {}
     for label, offered, answered in hours:
@@ -102,7 +102,7 @@ def _windows(period: Period, hours: list) -> tuple[float | None, str | None, int
     offered_h = [counts.get(h, (0, 0))[0] for h in starts]
     answered_h = [counts.get(h, (0, 0))[1] for h in starts]
     worst: float | None = None
-    worst_start: str | None = None
+    worst_start: datetime | None = None
     below = 0
     last_start = max(1, len(starts) - 23)  # a period shorter than a day has one window: the whole period
     for i in range(last_start):
@@ -112,7 +112,7 @@ def _windows(period: Period, hours: list) -> tuple[float | None, str | None, int
         rate = answered / offered
         below += rate < ANSWER_RATE_TARGET
         if worst is None or rate < worst:
-            worst, worst_start = rate, starts[i].astimezone(period.tz).strftime("%Y-%m-%d %H:%M")
+            worst, worst_start = rate, starts[i]
     days: dict[str, list[int]] = {}
     for h, o, a in zip(starts, offered_h, answered_h, strict=True):
         day = days.setdefault(period.local_day(h).isoformat(), [0, 0])

@@ -37,13 +37,11 @@ def rising(
     publish: bool = typer.Option(True, help="向事件总线推送 analytics.rising 预警"),
 ) -> None:
     """检查突发/上升事项：当天件数相对前 14 天基线明显跳升的事项。"""
-    from zoneinfo import ZoneInfo
-
     from analytics.spikes import publish_rising, rising_for
-    from hotline.db import get_engine, utcnow
-    from hotline.settings import get_settings
+    from hotline.db import get_engine
+    from hotline.localtime import centre_today
 
-    last = date.fromisoformat(day) if day else utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
+    last = date.fromisoformat(day) if day else centre_today()
     with Session(get_engine()) as session:
         issues = rising_for(session, last)
     for issue in issues:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from hotline.errors import Invalid
-from hotline.settings import get_settings
+from hotline.localtime import centre_zone
 
 MAX_DAYS = 400  # a year and a bit: longer ranges are not a meeting's question and would be slow
 
@@ -26,7 +26,7 @@ class Period:
 
     @cached_property
     def tz(self) -> ZoneInfo:  # cached: local_day runs for every ticket of a month
-        return ZoneInfo(get_settings().timezone)
+        return centre_zone()
 
     @cached_property  # cached, as are the others: compared with every ticket of a month
     def start(self) -> datetime:

@@ -8,6 +8,7 @@ import httpx
 from approvals_bridge.settings import DEFAULT_FIELD_MAP, ApprovalSettings
 from approvals_bridge.source import STAGE_TEXT, ApprovalStep, ApprovalView, identity_matches, mask_name
 from hotline.errors import DomainError
+from hotline.localtime import centre_zone
 
 
 class PlatformUnavailable(DomainError):
@@ -20,11 +21,7 @@ def _time(value: object) -> datetime | None:
         return None
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo is None:  # platforms commonly send local time without an offset
-        from zoneinfo import ZoneInfo
-
-        from hotline.settings import get_settings
-
-        moment = moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
+        moment = moment.replace(tzinfo=centre_zone())
     return moment
 
 

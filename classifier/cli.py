@@ -208,18 +208,17 @@ def export_corrections(
 ) -> None:
     """把数据库中已办结工单的最终话题、诉求类型、承办单位导出为训练行。"""
     from datetime import date, datetime, time
-    from zoneinfo import ZoneInfo
 
     from sqlmodel import Session
 
     from classifier.corrections import closed_tickets, write_corrections
     from hotline.db import get_engine
-    from hotline.settings import get_settings
+    from hotline.localtime import centre_zone
 
     start = None
     if since:
         try:
-            start = datetime.combine(date.fromisoformat(since), time(), ZoneInfo(get_settings().timezone))
+            start = datetime.combine(date.fromisoformat(since), time(), centre_zone())
         except ValueError:
             _fail(f"日期格式应为 YYYY-MM-DD：{since}", "bad_date")
             return

@@ -23,6 +23,7 @@ from analytics.period import Period, month_of
 from hotline.auth.models import Role, User
 from hotline.db import make_engine
 from hotline.demo.catalogue import load_catalogue, seed_departments
+from hotline.localtime import centre_zone
 from hotline.migrate import upgrade
 from hotline.settings import get_settings
 
@@ -198,9 +199,7 @@ def run_bench(tickets: int, backends: list[str], echo: Echo, pg_admin: str = PG_
 
 
 def month_tz():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(get_settings().timezone)
+    return centre_zone()
 
 
 def _parts(timings: dict[str, float]) -> str:

@@ -4,7 +4,7 @@
 import { api, downloadAttachment, showError, clearError } from "/static/js/api.js";
 import { connectLive } from "/static/js/live.js";
 import { setLiveStatus, startPage } from "/static/js/shell.js";
-import { el } from "/static/js/ui.js";
+import { el, formatTime } from "/static/js/ui.js";
 import { bars, columns } from "./charts.js";
 
 const ROLES = ["manager", "supervisor", "admin"];
@@ -43,7 +43,7 @@ async function drill(title, extra) {
   list.replaceChildren(
     el("p", { class: "muted" }, `共 ${rows.length} 张`),
     table(["工单编号", "受理时间", "诉求摘要", "类型", "区县", "分类", "状态"],
-      rows.map((r) => [r.number, r.created_at.slice(0, 16).replace("T", " "), r.summary, r.request_type, r.district, r.topic, r.state_name])),
+      rows.map((r) => [r.number, formatTime(r.created_at), r.summary, r.request_type, r.district, r.topic, r.state_name])),
   );
   panel.scrollIntoView({ behavior: "instant", block: "start" });
 }
@@ -160,7 +160,8 @@ async function load() {
 
 function defaults() {
   const params = new URLSearchParams(location.search);
-  const day = (offset) => new Date(Date.now() - offset * 86400_000).toISOString().slice(0, 10);
+  // the centre's calendar day `offset` days ago (formatTime shows the centre's time, whatever the browser's zone)
+  const day = (offset) => formatTime(new Date(Date.now() - offset * 86400_000).toISOString()).slice(0, 10);
   const form = document.getElementById("filters");
   form.from.value = params.get("from") || day(30);
   form.to.value = params.get("to") || day(1);

@@ -4,16 +4,16 @@
 """
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from hotline.db import dialect_insert
+from hotline.localtime import format_centre
 from hotline.tickets.models import TicketNumberCounter
 
 
-def next_ticket_number(session: Session, now: datetime, tz: str) -> str:
-    day = now.astimezone(ZoneInfo(tz)).strftime("%y%m%d")
+def next_ticket_number(session: Session, now: datetime) -> str:
+    day = format_centre(now, "%y%m%d")
     table = TicketNumberCounter.__table__
     insert = dialect_insert(session)
     # One atomic upsert: concurrent intakes (even the first two of a day) never share a number.

@@ -17,7 +17,6 @@ from hotline.clock import callback_due, dispatch_deadlines, extended_due
 from hotline.db import transaction, utcnow
 from hotline.directory.service import active_department
 from hotline.errors import Conflict, Invalid
-from hotline.settings import get_settings
 from hotline.tickets.attachments import StoredFile
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
@@ -54,7 +53,7 @@ def intake(session: Session, actor: Actor, draft: TicketDraft) -> Ticket:
         caller = caller_for(session, draft.caller_phone, draft.caller_name) if draft.caller_phone else None
         now = utcnow()
         ticket = Ticket(
-            number=next_ticket_number(session, now, get_settings().timezone),
+            number=next_ticket_number(session, now),
             channel=draft.channel,
             request_type=draft.request_type,
             topic=draft.topic,

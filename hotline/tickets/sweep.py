@@ -8,7 +8,6 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlmodel import Session, select
@@ -17,7 +16,7 @@ from hotline.auth.actor import SYSTEM
 from hotline.clock import is_near_due
 from hotline.db import get_engine, utcnow
 from hotline.errors import Conflict
-from hotline.settings import get_settings
+from hotline.localtime import format_centre
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Action, TicketState, Urgency
 from hotline.tickets.steps import claim, record
@@ -50,7 +49,7 @@ def current_due(ticket: Ticket) -> tuple[datetime, str, datetime | None] | None:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+    return format_centre(moment)
 
 
 def _mark(session: Session, ticket: Ticket, now: datetime, result: SweepResult) -> None:

@@ -1,14 +1,13 @@
 """Figures for the supervisor's wallboard and the analytics: queue, agents, service level of a day."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from hotline.db import utcnow
-from hotline.settings import get_settings
+from hotline.localtime import to_centre
 from hotline.tickets.models import Ticket
 from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, CallState, QueuedCall
 from routing.acd.settings import get_acd_settings
@@ -32,7 +31,7 @@ class Wallboard(BaseModel):
 
 
 def day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    local = now.astimezone(ZoneInfo(get_settings().timezone))
+    local = to_centre(now)
     start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     return start, start + timedelta(days=1)
 

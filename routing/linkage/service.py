@@ -16,7 +16,6 @@ from hotline.callers.service import caller_for
 from hotline.clock import callback_due
 from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
-from hotline.settings import get_settings
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
 from hotline.tickets.service import _close  # the lifecycle's own close: merged children close with the ticket
@@ -183,7 +182,7 @@ def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcom
         caller = caller_for(session, body.caller_phone, body.caller_name) if body.caller_phone else None
         now = utcnow()
         ticket = Ticket(
-            number=next_ticket_number(session, now, get_settings().timezone),
+            number=next_ticket_number(session, now),
             channel=CHANNELS[partner],
             request_type=body.request_type,
             district=body.district,

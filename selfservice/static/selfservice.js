@@ -1,9 +1,12 @@
 // Public lookups: no login, plain JSON, Chinese messages from the server's {"error": {"message"}}.
 
+import { formatTime } from "/static/js/ui.js";
+
 const $ = (selector) => document.querySelector(selector);
 
+// The centre's local time (HOTLINE_TIMEZONE), whatever the zone of the caller's phone or computer.
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "";
+  return iso ? formatTime(iso) : "";
 }
 
 function row(label, value) {

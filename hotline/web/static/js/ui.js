@@ -1,7 +1,9 @@
-// Small helpers every page uses: building elements, times in Asia/Shanghai, state badges,
+// Small helpers every page uses: building elements, times in the centre's time zone, state badges,
 // deadline countdowns, the ticket timeline and toasts.
 
-export const TIMEZONE = "Asia/Shanghai";
+import { TIMEZONE } from "/centre.js"; // HOTLINE_TIMEZONE, from the server
+
+export { TIMEZONE };
 
 export const ROLE_NAMES = {
   agent: "话务员",
@@ -42,7 +44,7 @@ const DATE_TIME = new Intl.DateTimeFormat("zh-CN", {
   hour12: false,
 });
 
-// "2024-05-06 14:30" in Beijing time, whatever the browser's own zone.
+// "2024-05-06 14:30" in the centre's time, whatever the browser's own zone.
 export function formatTime(iso) {
   if (!iso) return "—";
   const parts = Object.fromEntries(DATE_TIME.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
