@@ -94,8 +94,8 @@ def group(texts: Sequence[TicketText], similar: float = SIMILAR, current: int | 
     and merging of stars of one matter; each later text joins a topic or gets -1 (see `join_leaders`)."""
     n = len(texts)
     current = n if current is None else current
-    if not n:
-        return np.zeros(0, dtype=int)
+    if not current:  # no text of the period (a future day): no topic for the later texts to join
+        return np.full(n, -1, dtype=int)
     matrix = vectorise(texts)  # one vocabulary and one IDF for all the texts
     topics = matrix[:current]
     rows, cols = similar_pairs(topics, topics, similar)

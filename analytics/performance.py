@@ -101,8 +101,10 @@ class Assignments:
     dispatched_at: list[datetime]
 
 
-def assignments(session: Session, period: Period, as_of: datetime, clock: WorkClock) -> Assignments:
-    """The period's assignments (派单记录, kept as tickets move) as they stood at `as_of`.
+def assignments(session: Session, period: Period, as_of: datetime, clock: WorkClock,
+                district: str | None = None) -> Assignments:  # fmt: skip
+    """The period's assignments (派单记录, kept as tickets move) as they stood at `as_of`; of the tickets of one
+    district (`ticket.district`) when given.
 
     Each moment of an assignment is kept, so a step taken after `as_of` is not counted. One thing is not kept:
     the deadline before an extension approved after `as_of` (the extended one is used). The database compares
@@ -125,6 +127,8 @@ def assignments(session: Session, period: Period, as_of: datetime, clock: WorkCl
         .join(Ticket, Ticket.id == a.ticket_id)
         .where(a.dispatched_at >= period.start, a.dispatched_at < min(period.end, as_of))
     )
+    if district:
+        statement = statement.where(Ticket.district == district)
     result = session.connection().execute(statement)  # Core rows: the ORM's per-row work is not needed here
     rows = [row for part in result.partitions(10_000) for row in part]  # fetchmany, not a fetch per row
     bits = np.array([row[4] for row in rows], dtype=np.int64)[:, None] >> np.arange(len(flags)) & 1
@@ -181,13 +185,17 @@ def clock_for(period: Period, as_of: datetime) -> WorkClock:
     return WorkClock(period.first - timedelta(days=1), last)
 
 
-def performance(session: Session, period: Period, as_of: datetime | None = None, min_rank: int = 5) -> Performance:
+def performance(session: Session, period: Period, as_of: datetime | None = None, min_rank: int = 5,
+                district: str | None = None) -> Performance:  # fmt: skip
+    """Every figure of the period's assignments; of one district's tickets when given (the total is then named
+    after the district, not 全市)."""
     as_of = as_of or utcnow()
-    table = assignments(session, period, as_of, clock_for(period, as_of))
+    table = assignments(session, period, as_of, clock_for(period, as_of), district)
     names = {str(i): n for i, n in session.execute(select(Department.id, Department.name))}
     departments = figures_by(table, [str(d) for d in table.department_ids], lambda k: names.get(k, "未知单位"))
     districts = figures_by(table, [d or "未注明区县" for d in table.districts], lambda k: k)
-    total = figures_by(table, ["all"] * len(table.districts), lambda k: "全市").get("all", Figures("all", "全市"))
+    scope = district or "全市"
+    total = figures_by(table, ["all"] * len(table.districts), lambda k: scope).get("all", Figures("all", scope))
 
     mondays = [(day - timedelta(days=day.weekday())).isoformat() for day in period.days]
     dispatched = period.day_positions(np.array([m.timestamp() for m in table.dispatched_at], dtype=float))

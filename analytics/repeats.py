@@ -39,21 +39,24 @@ def _suggest(docs: list[Doc], supervised: set[int], flagged: bool) -> tuple[str,
     return "、".join(words) or "关注", merge_into
 
 
-def _reopened(session: Session, period: Period) -> list[Doc]:
-    """Tickets reopened (重办) within the period, whenever they were created. A ticket is reopened when, and only
-    when, its callback finds the caller dissatisfied (service.callback), so these are the dissatisfied callbacks."""
+def _reopened(session: Session, period: Period, district: str | None) -> list[Doc]:
+    """Tickets (of the district, when given) reopened (重办) within the period, whenever they were created. A
+    ticket is reopened when, and only when, its callback finds the caller dissatisfied (service.callback), so these
+    are the dissatisfied callbacks."""
     e, t = TicketEvent, Ticket
-    rows = session.execute(
+    query = (
         select(t.id, t.number, t.summary, t.created_at, t.state, t.supervised)
         .where(t.id.in_(select(e.ticket_id).where(e.action == "reopen", e.at >= period.start, e.at < period.end)))
         .order_by(t.id)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+    rows = session.execute(query.where(t.district == district) if district else query).all()
     return [Doc(i, number, summary, "", created, state=state, supervised=supervised)
             for i, number, summary, created, state, supervised in rows]  # fmt: skip
 
 
-def repeat_cases(session: Session, period: Period, grouping: Grouping) -> list[RepeatCase]:
-    """Repeat complaints among the period's tickets of `grouping` (the same matter: the same topic)."""
+def repeat_cases(session: Session, period: Period, grouping: Grouping, district: str | None = None) -> list[RepeatCase]:
+    """Repeat complaints among the period's tickets of `grouping` (the same matter: the same topic), and the
+    tickets of the district (when given) reopened in the period."""
     by_caller: dict[tuple, list[Doc]] = defaultdict(list)
     by_place: dict[tuple, list[Doc]] = defaultdict(list)
     for i in grouping.members(period):
@@ -63,7 +66,7 @@ def repeat_cases(session: Session, period: Period, grouping: Grouping) -> list[R
         place = grouping.texts[i].places[:1]
         if place:
             by_place[(place[0], label)].append(doc)
-    reopened = _reopened(session, period)
+    reopened = _reopened(session, period, district)
     came_back = {d.ticket_id for d in reopened}
     supervised = {d.ticket_id for d in grouping.docs + reopened if d.supervised}
     cases: list[RepeatCase] = []

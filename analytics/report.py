@@ -18,12 +18,13 @@ from analytics.docs import earlier_docs, period_docs
 from analytics.performance import Performance, performance
 from analytics.period import Period
 from analytics.repeats import RepeatCase, repeat_cases
-from analytics.spikes import BASELINE, RisingIssue, rising_issues
+from analytics.spikes import BASELINE, RisingIssue, period_rises, rising_issues
 from analytics.topics import Topic, group_docs, hot_topics
 from hotline.db import utcnow
 from hotline.tickets.models import Ticket
 
 Progress = Callable[[str], None]
+HOTLINE_SCOPE = "全市"  # the calls answered (or not) are the whole centre's, whatever district is chosen
 
 
 @dataclass
@@ -37,8 +38,8 @@ class Report:
     request_types: dict[str, int]
     categories: dict[str, int]  # 一级分类 → count
     district_grid: dict[str, dict[str, int]]  # district → 一级分类 → count
-    performance: Performance
-    hotline: HotlineFigures
+    performance: Performance  # of the district's tickets when one is chosen
+    hotline: HotlineFigures  # always the whole centre's: a call has no district until a ticket gives it one
     topics: list[Topic]
     rising: list[RisingIssue]
     repeats: list[RepeatCase]
@@ -78,7 +79,7 @@ def build_report(session: Session, period: Period, district: str | None = None, 
         timings[name] = round(time.perf_counter() - started, 3)
         return value
 
-    perf = timed("承办单位绩效", lambda: performance(session, period, as_of))
+    perf = timed("承办单位绩效", lambda: performance(session, period, as_of, district=district))
     calls = timed("热线指标", lambda: hotline_figures(session, period))
     types, categories, grid = timed("分类与区县", lambda: _grid(session, period, district))
     docs = timed("读取工单", lambda: period_docs(session, period, district))
@@ -90,8 +91,9 @@ def build_report(session: Session, period: Period, district: str | None = None, 
     grouping = timed("事项归并", lambda: group_docs(docs, earlier=before))
     topics = timed("热点", lambda: hot_topics(grouping, period))
     with_baseline = Period(period.first - timedelta(days=BASELINE), period.last)
-    rising = timed("突发上升", lambda: rising_issues(grouping, with_baseline, len(period.days)))
-    repeats = timed("重复投诉", lambda: repeat_cases(session, period, grouping))
+    rising = timed("突发上升", lambda: period_rises(grouping, period, earlier)
+                   + rising_issues(grouping, with_baseline, len(period.days)))  # fmt: skip
+    repeats = timed("重复投诉", lambda: repeat_cases(session, period, grouping, district))
     per_day = np.bincount(period.day_positions(grouping.times[grouping.members(period)]), minlength=len(period.days))
     return Report(
         period=period,
@@ -132,6 +134,7 @@ def report_json(report: Report) -> dict:
             "weeks": [f.as_dict() for f in perf.weeks],
         },
         "hotline": asdict(report.hotline),
+        "hotline_scope": HOTLINE_SCOPE,
         "topics": [asdict(t) for t in report.topics],
         "rising": [asdict(r) for r in report.rising],
         "repeats": [asdict(r) for r in report.repeats],

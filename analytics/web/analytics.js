@@ -69,8 +69,10 @@ function render(report) {
     ["回访率", pct(total.callback_rate)],
     ["满意率", pct(total.satisfaction_rate)],
     ["平均办理（工作日）", num(total.average_handling_days, 2)],
-    ["热线接通率", pct(report.hotline.answer_rate)],
+    // calls have no district until a ticket gives them one: with a district chosen, the rate is still the centre's
+    [report.district ? `热线接通率（${report.hotline_scope}）` : "热线接通率", pct(report.hotline.answer_rate)],
   ];
+  document.getElementById("scope").textContent = `${report.district || "全市"} · ${report.period.label}`;
   document.getElementById("summary").replaceChildren(
     ...cards.map(([name, value]) => el("div", { class: "an-card" }, el("div", { class: "value" }, String(value)), el("div", { class: "name" }, name))),
   );
@@ -111,9 +113,9 @@ function render(report) {
     topics: [["热点事项", "关键词", "地点", "件数", "上期", "重复来电", "点赞", "热度"],
       report.topics.map((t) => [t.label, t.keywords.join("、"), t.places.join("、"), t.count, t.previous, t.repeat_tickets, t.likes, t.hotness]),
       report.topics.map((t) => ({ title: t.label, ids: t.ticket_ids.join(",") }))],
-    rising: [["日期", "事项", "地点", "当日件数", "基线日均"],
-      report.rising.map((r) => [r.day, r.label, r.places.join("、"), r.count, r.baseline_mean]),
-      report.rising.map((r) => ({ title: `${r.day} ${r.label}`, ids: r.ticket_ids.join(",") }))],
+    rising: [["类型", "日期", "事项", "地点", "件数", "此前件数", "预期件数"],
+      report.rising.map((r) => [r.kind, r.day || "全期", r.label, r.places.join("、"), r.count, r.previous, r.baseline_mean]),
+      report.rising.map((r) => ({ title: `${r.kind} ${r.day || report.period.label} ${r.label}`, ids: r.ticket_ids.join(",") }))],
     repeats: [["类型", "事项", "工单数", "未办结", "建议", "并入主单"],
       report.repeats.map((c) => [c.kind, c.subject, c.numbers.length, c.open_count, c.suggestion, c.merge_into || ""]),
       report.repeats.map((c) => ({ title: c.subject, ids: c.ticket_ids.join(",") }))],
@@ -127,7 +129,16 @@ function render(report) {
     section.querySelector(".an-list").replaceChildren(rows.length ? table(headers, rows, drills) : el("p", { class: "empty" }, "本期无"));
   }
   const alerts = document.getElementById("rising-alerts");
-  alerts.replaceChildren(...report.rising.slice(-3).map((r) => el("p", { class: "alert" }, `突发/上升预警：${r.day}「${r.label}」当日 ${r.count} 件（基线日均 ${r.baseline_mean}）`)));
+  // the period's new and rising matters first, then the latest spikes
+  const shown = [...report.rising.filter((r) => !r.day), ...report.rising.filter((r) => r.day).reverse()].slice(0, 3);
+  alerts.replaceChildren(...shown.map((r) => el("p", { class: "alert" }, risingText(r))));
+}
+
+// 新出现 / 上升 over the period, 突发 on one day (analytics/spikes.py)
+function risingText(r) {
+  if (r.day) return `突发预警：${r.day}「${r.label}」当日 ${r.count} 件（前 14 天日均 ${r.baseline_mean}）`;
+  const before = r.previous ? `此前 ${r.previous} 件，按同样速度预期 ${r.baseline_mean} 件` : "此前没有";
+  return `${r.kind}预警：「${r.label}」本期 ${r.count} 件（${before}）`;
 }
 
 function perfList(figures, drillOf) {
@@ -144,18 +155,22 @@ async function load() {
   history.replaceState(null, "", `?${new URLSearchParams(current)}`);
   document.body.dataset.loading = "true";
   try {
-    const report = await api("/api/analytics/report", { query: current });
-    const select = document.getElementById("district");
-    if (select.options.length === 1) {
-      for (const d of Object.keys(report.district_grid)) if (d !== "未注明区县") select.append(el("option", { value: d }, d));
-      select.value = current.district;
-    }
-    render(report);
+    render(await api("/api/analytics/report", { query: current }));
   } catch (e) {
     showError(error, e);
   } finally {
     document.body.dataset.loading = "false";
   }
+}
+
+// The districts of the department catalogue (区县政府 and their streets), whatever the report shows.
+async function fillDistricts(chosen) {
+  const departments = await api("/api/departments");
+  const districts = [...new Set(departments.map((d) => d.district).filter(Boolean))].sort();
+  if (chosen && !districts.includes(chosen)) districts.push(chosen);
+  const select = document.getElementById("district");
+  select.replaceChildren(el("option", { value: "" }, "全市"), ...districts.map((d) => el("option", { value: d }, d)));
+  select.value = chosen;
 }
 
 function defaults() {
@@ -165,12 +180,11 @@ function defaults() {
   const form = document.getElementById("filters");
   form.from.value = params.get("from") || day(30);
   form.to.value = params.get("to") || day(1);
-  if (params.get("district")) form.district.append(el("option", { value: params.get("district") }, params.get("district")));
-  form.district.value = params.get("district") || "";
+  return params.get("district") || "";
 }
 
 await startPage({ roles: ROLES });
-defaults();
+await fillDistricts(defaults()).catch((e) => showError(document.getElementById("error"), e));
 document.getElementById("filters").addEventListener("submit", (e) => {
   e.preventDefault();
   load();
@@ -194,8 +208,7 @@ for (const kind of ["xlsx", "pdf"]) {
 connectLive({
   onEvent(event) {
     if (event.type !== "analytics.rising") return;
-    const p = event.payload;
-    document.getElementById("rising-alerts").prepend(el("p", { class: "alert" }, `突发/上升预警：${p.day}「${p.label}」当日 ${p.count} 件（基线日均 ${p.baseline_mean}）`));
+    document.getElementById("rising-alerts").prepend(el("p", { class: "alert" }, risingText(event.payload)));
   },
   onStatus: setLiveStatus,
 });
