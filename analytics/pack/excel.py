@@ -9,26 +9,41 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics.pack import tables
-from analytics.report import Report
+from analytics.report import HOTLINE_SCOPE, Report
+from hotline.localtime import to_centre
 
 HEADER = PatternFill("solid", fgColor="1F4E79")
 SHEETS = ["概览", "受理趋势", "热点事项", "突发上升", "重复投诉", "承办单位", "区县", "热线指标"]
-PCT_HEADERS = {"签收及时率", "按时办结率", "退单率", "延期率", "回访率", "满意率"}
 
 
-def _table(ws: Worksheet, headers: list[str], rows: list[list], start_row: int = 1) -> None:
-    for col, title in enumerate(headers, 1):
+def _value(cell: tables.Cell) -> object:
+    """The value as Excel stores it: moments as the centre's local time (Excel has no time zones), nothing as —."""
+    if cell.value is None:
+        return tables.NOTHING
+    if cell.kind is tables.TIME:
+        return to_centre(cell.value).replace(tzinfo=None)
+    return cell.value
+
+
+def _write(ws: Worksheet, data: tables.Table, start_row: int = 1, empty: str | None = None) -> None:
+    """A table with a header row; each cell typed, with its kind's number format. `empty`: said under the header
+    of a table without rows, so an empty sheet reads as "none this period", not as a failed export."""
+    for col, title in enumerate(data.headers, 1):
         cell = ws.cell(row=start_row, column=col, value=title)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for r, row in enumerate(rows, start_row + 1):
+    for r, row in enumerate(data.rows, start_row + 1):
         for c, value in enumerate(row, 1):
-            cell = ws.cell(row=r, column=c, value=value)
-            if headers[c - 1] in PCT_HEADERS and isinstance(value, float):
-                cell.number_format = "0.0%"
-    for col, title in enumerate(headers, 1):
-        width = max([len(str(title))] + [len(str(row[col - 1])) for row in rows[:200]]) + 2
+            cell = ws.cell(row=r, column=c, value=_value(value))
+            cell.number_format = value.kind.excel_format
+            if value.value is None:
+                cell.alignment = Alignment(horizontal="center")
+    if empty and not data.rows:
+        ws.cell(row=start_row + 1, column=1, value=empty).font = Font(italic=True, color="7F8C8D")
+    shown = data.text_rows()[:200]
+    for col, title in enumerate(data.headers, 1):
+        width = max([len(str(title))] + [len(row[col - 1]) for row in shown]) + 2
         ws.column_dimensions[get_column_letter(col)].width = min(60, max(8, width * 1.6))
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
 
@@ -39,10 +54,10 @@ def write_workbook(report: Report, path: Path) -> Path:
     ws.title = "概览"
     ws.append([f"工单研判会材料 · {report.period.label()}" + (f" · {report.district}" if report.district else "")])
     ws["A1"].font = Font(bold=True, size=14)
-    _table(ws, ["指标", "数值"], tables.summary_rows(report), start_row=3)
+    _write(ws, tables.summary_table(report), start_row=3)
 
     ws = wb.create_sheet("受理趋势")
-    _table(ws, ["日期", "受理工单"], [[d["day"], d["count"]] for d in report.daily])
+    _write(ws, tables.daily_table(report))
     if report.daily:
         chart = LineChart()
         chart.title, chart.y_axis.title, chart.x_axis.title = "每日受理工单", "件", "日期"
@@ -53,8 +68,9 @@ def write_workbook(report: Report, path: Path) -> Path:
         ws.add_chart(chart, "D2")
 
     ws = wb.create_sheet("热点事项")
-    rows = tables.topic_rows(report)
-    _table(ws, tables.TOPIC_HEADERS, rows)
+    topics = tables.topic_table(report)
+    _write(ws, topics, empty="本期没有两张及以上反映同一事项的工单")
+    rows = topics.rows
     if rows:
         chart = BarChart()
         chart.type, chart.title = "bar", "热点事项热度指数"
@@ -78,14 +94,15 @@ def write_workbook(report: Report, path: Path) -> Path:
         ws.add_chart(pie, f"D{start}")
 
     ws = wb.create_sheet("突发上升")
-    _table(ws, tables.RISING_HEADERS, tables.rising_rows(report))
+    _write(ws, tables.rising_table(report), empty="本期没有突发、上升或新出现的事项")
     ws = wb.create_sheet("重复投诉")
-    _table(ws, tables.REPEAT_HEADERS, tables.repeat_rows(report))
+    _write(ws, tables.repeat_table(report), empty="本期没有重复投诉线索")
 
     ws = wb.create_sheet("承办单位")
-    rows = [tables.performance_row(f) for f in report.performance.departments]
-    _table(ws, tables.PERFORMANCE_HEADERS, rows)
-    ranked = [r for r in rows if r[-1] is not None]
+    departments = tables.performance_table(report.performance.departments)
+    _write(ws, departments, empty="本期没有派单")
+    rows = departments.rows
+    ranked = [f for f in report.performance.departments if f.score is not None]
     if ranked:
         chart = BarChart()
         chart.type, chart.title = "bar", "承办单位综合得分排名"
@@ -95,45 +112,41 @@ def write_workbook(report: Report, path: Path) -> Path:
         chart.width, chart.height = 24, 12
         ws.add_chart(chart, f"A{len(rows) + 4}")
     start = len(rows) + 30
-    weeks = report.performance.weeks
-    ws.cell(row=start, column=1, value="周")
-    for c, name in enumerate(["按时办结率", "满意率", "签收及时率"], 2):
-        ws.cell(row=start, column=c, value=name)
-    for i, f in enumerate(weeks, start + 1):
-        r = f.rates()
-        ws.cell(row=i, column=1, value=f.key)
-        for c, key in enumerate(["ontime_rate", "satisfaction_rate", "sign_rate"], 2):
-            ws.cell(row=i, column=c, value=r[key]).number_format = "0.0%"
-    if weeks:
+    weeks = tables.weeks_table(report)
+    _write(ws, weeks, start_row=start)
+    if weeks.rows:
         line = LineChart()
-        line.title = "全市绩效周趋势"
-        line.add_data(Reference(ws, min_col=2, max_col=4, min_row=start, max_row=start + len(weeks)),
+        line.title = f"{report.district or '全市'}绩效周趋势"
+        line.add_data(Reference(ws, min_col=2, max_col=4, min_row=start, max_row=start + len(weeks.rows)),
                       titles_from_data=True)  # fmt: skip
-        line.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(weeks)))
+        line.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(weeks.rows)))
         line.width = 24
         ws.add_chart(line, f"F{start}")
 
     ws = wb.create_sheet("区县")
-    _table(ws, tables.PERFORMANCE_HEADERS, [tables.performance_row(f) for f in report.performance.districts])
+    _write(ws, tables.performance_table(report.performance.districts), empty="本期没有派单")
     categories = list(report.categories)
     start = len(report.performance.districts) + 4
     ws.cell(row=start, column=1, value="区县 × 分类（受理件数）").font = Font(bold=True)
-    grid_rows = [[d] + [report.district_grid[d].get(c, 0) for c in categories] for d in report.district_grid]
-    _table(ws, ["区县", *categories], grid_rows, start_row=start + 1)
-    _heat(ws, start + 2, len(grid_rows), len(categories))
+    grid = tables.table([("区县", tables.TEXT)] + [(c, tables.INT) for c in categories],
+                        [[d] + [report.district_grid[d].get(c, 0) for c in categories] for d in report.district_grid])
+    _write(ws, grid, start_row=start + 1)
+    _heat(ws, start + 2, len(grid.rows), len(categories))
 
     ws = wb.create_sheet("热线指标")
-    _table(ws, ["指标", "数值"], tables.hotline_rows(report))
-    start = len(tables.HOTLINE_ROWS) + 3
-    days = report.hotline.days
-    _table(ws, ["日期", "呼入", "接通", "接通率"], [[d["day"], d["offered"], d["answered"], d["answer_rate"]]
-                                              for d in days], start_row=start)  # fmt: skip
-    if days:
+    hotline = tables.hotline_table(report)
+    _write(ws, hotline)
+    if report.district:
+        ws.cell(row=len(hotline.rows) + 2, column=1, value=f"话务指标为{HOTLINE_SCOPE}数据：来电在生成工单前没有区县")
+    start = len(hotline.rows) + 4
+    days = tables.hotline_days_table(report)
+    _write(ws, days, start_row=start)
+    if any(d["offered"] for d in report.hotline.days):
         chart = BarChart()
         chart.title = "每日呼入与接通"
-        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=start, max_row=start + len(days)),
+        chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=start, max_row=start + len(days.rows)),
                        titles_from_data=True)  # fmt: skip
-        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(days)))
+        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(days.rows)))
         chart.width = 24
         ws.add_chart(chart, "F2")
     path.parent.mkdir(parents=True, exist_ok=True)

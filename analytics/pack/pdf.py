@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from analytics.pack import tables
-from analytics.report import Report
+from analytics.report import HOTLINE_SCOPE, Report
 from hotline.errors import DomainError
 
 FONT_CANDIDATES = (
@@ -77,7 +77,7 @@ def cover(report: Report) -> Figure:
     fig = plt.figure(figsize=PAGE)
     fig.text(0.5, 0.72, "工单研判会材料", fontsize=40, weight="bold", color=BLUE, ha="center")
     fig.text(0.5, 0.62, f"{report.district or '全市'} · {report.period.label()}", fontsize=20, ha="center")
-    rows = tables.summary_rows(report)[2:17]
+    rows = tables.summary_table(report).text_rows()[2:17]
     for i, (name, value) in enumerate(rows):
         col, line = divmod(i, 8)
         x, y = 0.2 + col * 0.35, 0.5 - line * 0.055
@@ -100,9 +100,9 @@ def trend(report: Report) -> Figure:
     ax.set_ylabel("受理件数")
     ax.set_title("每日受理工单", fontsize=14)
     ax.grid(alpha=0.3)
-    for day in report.rising:
-        if day.day[5:] in days:
-            ax.axvline(days.index(day.day[5:]), color=RED, alpha=0.4, linestyle="--")
+    for issue in report.rising:
+        if issue.day and issue.day[5:] in days:  # a 突发 on its day (上升 and 新出现 are the whole period's)
+            ax.axvline(days.index(issue.day[5:]), color=RED, alpha=0.4, linestyle="--")
     pie = fig.add_axes((0.64, 0.12, 0.34, 0.7))
     items = list(report.categories.items())
     if items:
@@ -127,7 +127,7 @@ def topics(report: Report) -> Figure:
     else:
         ax.axis("off")
     table_ax = fig.add_axes((0.04, 0.02, 0.92, 0.42))
-    rows = [[r[0], r[1], r[3], r[4], r[5], r[6], r[7], r[9]] for r in tables.topic_rows(report)[:8]]
+    rows = [[r[0], r[1], r[3], r[4], r[5], r[6], r[7], r[9]] for r in tables.topic_table(report).text_rows()[:8]]
     _table(table_ax, ["序号", "热点事项", "地点", "件数", "上期", "增长", "重复来电", "热度"], rows,
            [0.05, 0.38, 0.17, 0.07, 0.07, 0.09, 0.09, 0.08], size=10)  # fmt: skip
     return fig
@@ -137,11 +137,13 @@ def issues(report: Report) -> Figure:
     fig = _page("突发上升与重复投诉", report)
     fig.text(0.04, 0.85, f"突发/上升预警 {len(report.rising)} 条", fontsize=15, weight="bold")
     ax = fig.add_axes((0.04, 0.5, 0.92, 0.33))
-    rows = [[r[0], r[1], r[3], r[4], r[5]] for r in tables.rising_rows(report)[:6]]
-    _table(ax, ["日期", "事项", "地点", "当日件数", "基线日均"], rows, [0.12, 0.46, 0.2, 0.1, 0.1], size=10)
+    rows = [[r[0], r[1] if len(r[1]) <= 10 else "全期", r[2], r[4], r[5], r[7]]
+            for r in tables.rising_table(report).text_rows()[:6]]  # fmt: skip
+    _table(ax, ["类型", "日期", "事项", "地点", "件数", "预期件数"], rows, [0.08, 0.1, 0.44, 0.18, 0.09, 0.11],
+           size=10)  # fmt: skip
     fig.text(0.04, 0.45, f"重复投诉线索 {len(report.repeats)} 条（并单、督办候选）", fontsize=15, weight="bold")
     ax = fig.add_axes((0.04, 0.02, 0.92, 0.41))
-    rows = [[r[0], r[1], r[2], r[3], r[5], r[6]] for r in tables.repeat_rows(report)[:8]]
+    rows = [[r[0], r[1], r[2], r[3], r[5], r[6]] for r in tables.repeat_table(report).text_rows()[:8]]
     _table(ax, ["类型", "事项", "工单数", "未办结", "建议", "并入主单"], rows, [0.1, 0.44, 0.08, 0.08, 0.14, 0.14],
            size=10)  # fmt: skip
     return fig
@@ -160,9 +162,7 @@ def departments(report: Report) -> Figure:
         ax.axis("off")
         ax.text(0.5, 0.5, "派单不足 5 件的单位不排名", ha="center", va="center", fontsize=14, color=GREY)
     table_ax = fig.add_axes((0.53, 0.05, 0.45, 0.8))
-    rows = [[f.rank, _short(f.name, 12), f.assignments, tables.pct(f.rates()["ontime_rate"]),
-             tables.pct(f.rates()["satisfaction_rate"]), tables.num(f.rates()["average_handling_days"], 1)]
-            for f in shown]  # fmt: skip
+    rows = [[r[0], _short(r[1], 12), r[2], r[5], r[9], r[10]] for r in tables.performance_table(shown).text_rows()]
     _table(table_ax, ["名次", "单位", "派单", "按时办结", "满意率", "办理(工作日)"], rows,
            [0.08, 0.34, 0.1, 0.16, 0.14, 0.18], size=10)  # fmt: skip
     return fig
@@ -186,8 +186,7 @@ def districts(report: Report) -> Figure:
     else:
         ax.axis("off")
     table_ax = fig.add_axes((0.68, 0.1, 0.3, 0.75))
-    rows = [[f.name, f.assignments, tables.pct(f.rates()["ontime_rate"]), tables.pct(f.rates()["satisfaction_rate"])]
-            for f in report.performance.districts[:12]]  # fmt: skip
+    rows = [[r[1], r[2], r[5], r[9]] for r in tables.performance_table(report.performance.districts[:12]).text_rows()]
     _table(table_ax, ["区县", "派单", "按时办结", "满意率"], rows, [0.34, 0.18, 0.26, 0.22], size=10)
     return fig
 
@@ -195,7 +194,9 @@ def districts(report: Report) -> Figure:
 def hotline(report: Report) -> Figure:
     fig = _page("热线服务指标", report)
     table_ax = fig.add_axes((0.04, 0.1, 0.36, 0.75))
-    _table(table_ax, ["指标", "数值"], tables.hotline_rows(report), [0.7, 0.3], size=11)
+    _table(table_ax, ["指标", "数值"], tables.hotline_table(report).text_rows(), [0.7, 0.3], size=11)
+    if report.district:
+        table_ax.set_title(f"话务指标为{HOTLINE_SCOPE}数据（来电在生成工单前没有区县）", fontsize=11, color=GREY)
     ax = fig.add_axes((0.47, 0.15, 0.5, 0.68))
     days = [d for d in report.hotline.days if d["offered"]]
     if days:

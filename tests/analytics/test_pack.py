@@ -2,7 +2,7 @@
 
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,8 +32,11 @@ def test_workbook_has_every_section_with_charts(pack):
     book = load_workbook(pack.workbook)
     assert book.sheetnames == SHEETS
     assert book["概览"]["A1"].value.startswith("工单研判会材料 · 2025-01-20 至 2025-02-09")
-    summary = {row[0]: row[1] for row in book["概览"].iter_rows(min_row=4, values_only=True)}
-    assert summary["受理工单"] == 5 and summary["派单量"] == 6 and summary["签收及时率"] == "60.0%"
+    cells = {row[0].value: row[1] for row in book["概览"].iter_rows(min_row=4)}
+    summary = {name: cell.value for name, cell in cells.items()}
+    assert summary["受理工单"] == 5 and summary["派单量"] == 6 and summary["签收及时率"] == 0.6  # numbers, not text
+    assert cells["签收及时率"].number_format == "0.0%" and cells["受理工单"].data_type == "n"
+    assert summary["数据截至"] == datetime(2025, 2, 10, 0, 0)  # AS_OF, a date cell in the centre's time
     departments = list(book["承办单位"].iter_rows(min_row=2, max_row=3, values_only=True))
     # fewer than 5 assignments: shown, not ranked (a rank on two tickets would mislead the meeting)
     assert [(r[0], r[1], r[2]) for r in departments] == [("—", "A市交通运输局", 2), ("—", "A市住房和城乡建设局", 4)]
