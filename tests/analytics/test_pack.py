@@ -40,6 +40,15 @@ def test_workbook_has_every_section_with_charts(pack):
     departments = list(book["承办单位"].iter_rows(min_row=2, max_row=3, values_only=True))
     # fewer than 5 assignments: shown, not ranked (a rank on two tickets would mislead the meeting)
     assert [(r[0], r[1], r[2]) for r in departments] == [("—", "A市交通运输局", 2), ("—", "A市住房和城乡建设局", 4)]
+    header = [c.value for c in book["承办单位"][1]]
+    row = dict(zip(header, book["承办单位"][3], strict=True))  # A市住房和城乡建设局
+    assert (row["按时办结率"].value, row["按时办结率"].number_format) == (0.75, "0.0%")
+    assert (row["平均办理时长（工作日）"].value, row["综合得分"].value, row["排名"].value) == (1.29, "—", "—")
+    first_day = book["受理趋势"]["A2"]
+    assert first_day.value == datetime(2025, 1, 20) and first_day.number_format == "yyyy-mm-dd"
+    hotline = {r[0].value: r[1] for r in book["热线指标"].iter_rows(min_row=2, max_row=13)}
+    assert hotline["接通率"].value == 0.9 and hotline["接通率"].number_format == "0.0%"
+    assert isinstance(hotline["最低窗口起点"].value, datetime)
     for sheet in ("受理趋势", "承办单位", "热线指标", "热点事项"):
         assert book[sheet]._charts, sheet  # native charts, editable in Excel
     assert len(book["受理趋势"]._charts) == 1
