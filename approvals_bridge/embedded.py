@@ -9,20 +9,21 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from approvals_bridge.models import ApprovalCase
-from approvals_bridge.source import STAGE_TEXT, ApprovalStep, ApprovalView, identity_matches, mask_name
+from approvals_bridge.source import ApprovalStep, ApprovalView, headline, identity_matches, mask_name
 from hotline.clock import get_calendar
 from hotline.db import utcnow
 
 
 def view_of(case: ApprovalCase) -> ApprovalView:
-    steps = [ApprovalStep(s["stage"], datetime.fromisoformat(s["at"]), s["text"]) for s in case.history]
+    history = [ApprovalStep(s["stage"], datetime.fromisoformat(s["at"]), s["text"]) for s in case.history]
+    stage, stage_text, steps = headline(case.stage, history)
     return ApprovalView(
         application_no=case.application_no,
         item_name=case.item_name,
         department=case.department,
         kind=case.kind,
-        stage=case.stage,
-        stage_text=STAGE_TEXT.get(case.stage, case.stage),
+        stage=stage,
+        stage_text=stage_text,
         submitted_at=case.submitted_at,
         promised_days=case.promised_days,
         due_at=case.due_at,
@@ -71,9 +72,8 @@ def demo_cases(items: list[dict], count: int, now: datetime, seed: int = 12345) 
         due = calendar.add_working_days(submitted, days) if days else submitted
         history = [{"stage": "受理", "at": submitted.isoformat(), "text": f"{item['DEPT_NAME']}已受理申请"}]
         if kind == "即办件":
-            history.append(
-                {"stage": "办结", "at": (submitted + timedelta(minutes=30)).isoformat(), "text": "即办件，当场办结"}
-            )
+            done = min(submitted + timedelta(minutes=30), now)  # never a step after the moment the demo is made
+            history.append({"stage": "办结", "at": done.isoformat(), "text": "即办件，当场办结"})
         else:
             outcome = rng.choice(["审查", "决定", "办结", "办结", "补正", "不予受理"])
             path = {

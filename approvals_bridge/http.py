@@ -6,7 +6,7 @@ from datetime import datetime
 import httpx
 
 from approvals_bridge.settings import DEFAULT_FIELD_MAP, ApprovalSettings
-from approvals_bridge.source import STAGE_TEXT, ApprovalStep, ApprovalView, identity_matches, mask_name
+from approvals_bridge.source import ApprovalStep, ApprovalView, headline, identity_matches, mask_name
 from hotline.errors import DomainError
 from hotline.localtime import centre_zone
 
@@ -56,23 +56,22 @@ class HttpApprovalSource:
         phone = str(self._get(record, "applicant_phone") or "")
         if not identity_matches(identity, phone, id_number[-4:] if len(id_number) >= 4 else None):
             return None
-        stage = str(self._get(record, "stage") or "")
         days = int(self._get(record, "promised_days") or 0)
-        steps = [
+        stage, stage_text, steps = headline(str(self._get(record, "stage") or ""), [
             ApprovalStep(
                 str(step.get(self.fields["step_stage"], "")),
                 _time(step.get(self.fields["step_at"])),
                 str(step.get(self.fields["step_text"], "")),
             )
             for step in (self._get(record, "steps") or [])
-        ]
+        ])  # fmt: skip
         return ApprovalView(
             application_no=str(self._get(record, "application_no") or application_no),
             item_name=str(self._get(record, "item_name") or ""),
             department=str(self._get(record, "department") or ""),
             kind=str(self._get(record, "kind") or ("承诺件" if days else "即办件")),
             stage=stage,
-            stage_text=STAGE_TEXT.get(stage, stage),
+            stage_text=stage_text,
             submitted_at=_time(self._get(record, "submitted_at")),
             promised_days=days,
             due_at=_time(self._get(record, "due_at")),

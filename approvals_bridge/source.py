@@ -8,7 +8,7 @@ STAGES = ("受理", "审查", "决定", "办结")
 STAGE_TEXT = {
     "受理": "已受理，正在等待审查",
     "审查": "正在审查",
-    "决定": "审查完毕，正在作出决定",
+    "决定": "已作出审批决定，正在办结（制证、送达）",
     "办结": "已办结",
     "补正": "材料需要补正，请按通知补齐材料",
     "不予受理": "不予受理",
@@ -18,7 +18,7 @@ STAGE_TEXT = {
 @dataclass(frozen=True)
 class ApprovalStep:
     stage: str
-    at: datetime
+    at: datetime | None
     text: str
 
 
@@ -35,6 +35,16 @@ class ApprovalView:
     due_at: datetime | None
     applicant: str  # masked
     steps: list[ApprovalStep] = field(default_factory=list)
+
+
+def headline(stage: str, steps: list[ApprovalStep]) -> tuple[str, str, list[ApprovalStep]]:
+    """(stage, its text, the steps oldest first). The headline follows the timeline the applicant reads under it:
+    the latest step's stage, not a status field that may lag behind it or run ahead; the status only when the
+    case has no step yet. A platform's own stage names (窗口受理, 科室审核 …) are shown as they are."""
+    # stable: steps at one moment keep the platform's order; a step without a time (a platform's gap) goes first
+    ordered = sorted(steps, key=lambda s: (s.at is not None, s.at or datetime.min))
+    current = ordered[-1].stage if ordered and ordered[-1].stage else stage
+    return current, STAGE_TEXT.get(current, current), ordered
 
 
 def identity_matches(identity: str, phone: str | None, id_last4: str | None) -> bool:

@@ -33,6 +33,7 @@ PUBLIC_STATE = {
 class PublicStep:
     at: datetime
     text: str
+    merged: bool = False  # a step of the main ticket this one was merged into (并单): the shared handling
 
 
 @dataclass
@@ -40,24 +41,27 @@ class PublicProgress:
     number: str
     request_type: str
     summary: str
-    state: str
-    state_text: str
+    state: str  # the caller's own ticket's
+    state_text: str  # where the handling stands: the main ticket's once merged
     department: str | None
     created_at: datetime
     due_at: datetime | None
     answer: str | None
     steps: list[PublicStep] = field(default_factory=list)
+    merged: bool = False  # handled together with the same request of others (并单)
 
 
 def digits(text: str | None) -> str:
     return re.sub(r"\D", "", text or "")
 
 
-def _step_text(event: TicketEvent, departments: dict[int, str]) -> str | None:
+def _step_text(event: TicketEvent, departments: dict[int, str], own: bool = True) -> str | None:
+    """The step in plain words; None for internal steps. `own`: a step of the caller's own ticket, not of the main
+    ticket of a merge, whose intake and callback were another person's."""
     where = departments.get(event.department_id) if event.department_id else None
     action = event.action
     if action in ("intake", "partner_intake"):
-        return "您的诉求已受理"
+        return "您的诉求已受理" if own else None
     if action in ("dispatch", "redispatch", "insist"):
         return f"已交由{where or '承办单位'}办理"
     if action == "sign":
@@ -75,13 +79,13 @@ def _step_text(event: TicketEvent, departments: dict[int, str]) -> str | None:
     if action == "answer":
         return "热线已直接答复"
     if action == "callback":
-        return "已回访"
+        return "已回访" if own else None
     if action == "reopen":
-        return "根据您的反馈重新办理"
+        return "根据您的反馈重新办理" if own else "经回访，重新办理"
     if action == "close":
         return "已办结"
     if action == "merge" and event.to_state == TicketState.merged:
-        return "与相同诉求合并办理"
+        return "与相同诉求合并办理，以下为合并办理的进展"
     if action == "transfer":
         return "已转交联动单位（110 或数字城管）办理"
     if action == "partner_update":
@@ -89,27 +93,60 @@ def _step_text(event: TicketEvent, departments: dict[int, str]) -> str | None:
     return None  # 督办, 催办, 延期申请 and other internal steps are not shown
 
 
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def without_identity(text: str, caller: Caller | None) -> str:
+    """The main ticket's answer as another caller may read it: its caller's name and phone, and any mobile number,
+    taken out (a department's reply often says whom it called)."""
+    if caller is not None:
+        for secret in (caller.phone, caller.name):
+            if secret and len(secret) > 1:  # a one-character name would blank every use of that character
+                text = text.replace(secret, "***")
+    return MOBILE.sub("***", text)
+
+
+def _events(session: Session, ticket_id: int) -> list[TicketEvent]:
+    return list(session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
+    ).all())  # fmt: skip
+
+
 def find_progress(session: Session, number: str, phone: str) -> PublicProgress | None:
+    """The ticket's progress for its caller. A merged ticket (并单) shows the main ticket's handling — its state,
+    department, deadline, steps after the caller's own and its answer — but nothing of the main ticket's caller."""
     ticket = session.exec(select(Ticket).where(Ticket.number == digits(number))).first()
     caller = session.get(Caller, ticket.caller_id) if ticket and ticket.caller_id else None
     if caller is None or digits(caller.phone)[-11:] != digits(phone)[-11:] or not digits(phone):
         return None
-    events = session.exec(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.at, TicketEvent.id)
-    ).all()
-    ids = {e.department_id for e in events if e.department_id} | {ticket.department_id}
+    main = session.get(Ticket, ticket.parent_id) if ticket.parent_id else None
+    handling = main or ticket  # the ticket whose handling the caller waits on
+    events = _events(session, ticket.id)
+    shared = _events(session, main.id) if main else []
+    ids = {e.department_id for e in events + shared if e.department_id} | {handling.department_id}
     departments = dict(session.exec(select(Department.id, Department.name).where(Department.id.in_(ids))).all())
-    steps = [PublicStep(e.at, text) for e in events if (text := _step_text(e, departments))]
-    done = ticket.state in (TicketState.callback_pending, TicketState.closed)
+    if main:  # their own steps up to the merge, then the main ticket's from then on
+        merge = next(e for e in events if e.action == "merge" and e.to_state == TicketState.merged)
+        steps = [PublicStep(e.at, text) for e in events if e.at <= merge.at and (text := _step_text(e, departments))]
+        steps += [PublicStep(e.at, text, merged=True) for e in shared
+                  if e.at >= merge.at and (text := _step_text(e, departments, own=False))]  # fmt: skip
+    else:
+        steps = [PublicStep(e.at, text) for e in events if (text := _step_text(e, departments))]
+    done = handling.state in (TicketState.callback_pending, TicketState.closed)
+    answer = (handling.answer or handling.latest_reply) if done else None
+    if main and answer:
+        answer = without_identity(answer, session.get(Caller, main.caller_id) if main.caller_id else None)
+    state_text = PUBLIC_STATE[TicketState(handling.state)]
     return PublicProgress(
         number=ticket.number,
         request_type=ticket.request_type,
         summary=ticket.summary,
         state=ticket.state,
-        state_text=PUBLIC_STATE[TicketState(ticket.state)],
-        department=departments.get(ticket.department_id),
+        state_text=f"已与相同诉求合并办理，{state_text}" if main else state_text,
+        department=departments.get(handling.department_id),
         created_at=ticket.created_at,
-        due_at=ticket.reply_due_at,
-        answer=(ticket.answer or ticket.latest_reply) if done else None,
+        due_at=handling.reply_due_at,
+        answer=answer,
         steps=steps,
+        merged=main is not None,
     )

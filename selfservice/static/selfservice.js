@@ -26,6 +26,14 @@ function timeline(steps) {
     const time = document.createElement("time");
     time.textContent = when(step.at);
     item.append(time, document.createTextNode(step.text));
+    if (step.merged) {
+      // a step of the ticket it was merged into (并单): the handling the caller now waits on
+      item.className = "merged";
+      const tag = document.createElement("span");
+      tag.className = "tag";
+      tag.textContent = "合并办理";
+      item.append(" ", tag);
+    }
     list.append(item);
   }
   return list;
@@ -65,6 +73,7 @@ $("#ticket-form").addEventListener("submit", async (event) => {
     const t = await lookup("/api/selfservice/ticket", { number: form.get("number"), phone: form.get("phone") });
     show(`工单 ${t.number}：${t.state_text}`, [
       row("诉求", `${t.request_type} · ${t.summary}`),
+      row("办理方式", t.merged ? "与其他市民反映的相同诉求合并办理，进展和结果与合并办理的工单一致" : ""),
       row("承办单位", t.department),
       row("受理时间", when(t.created_at)),
       row("办理时限", when(t.due_at)),
