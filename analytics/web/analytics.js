@@ -155,7 +155,9 @@ async function load() {
   history.replaceState(null, "", `?${new URLSearchParams(current)}`);
   document.body.dataset.loading = "true";
   try {
-    render(await api("/api/analytics/report", { query: current }));
+    const report = await api("/api/analytics/report", { query: current });
+    addDistricts(Object.keys(report.district_grid));
+    render(report);
   } catch (e) {
     showError(error, e);
   } finally {
@@ -163,13 +165,16 @@ async function load() {
   }
 }
 
-// The districts of the department catalogue (区县政府 and their streets), whatever the report shows.
-async function fillDistricts(chosen) {
-  const departments = await api("/api/departments");
-  const districts = [...new Set(departments.map((d) => d.district).filter(Boolean))].sort();
-  if (chosen && !districts.includes(chosen)) districts.push(chosen);
+// The districts to choose from: the department catalogue's (区县政府 and their streets) and any a report has shown.
+const districts = new Set();
+
+function addDistricts(names) {
   const select = document.getElementById("district");
-  select.replaceChildren(el("option", { value: "" }, "全市"), ...districts.map((d) => el("option", { value: d }, d)));
+  const chosen = select.value;
+  const before = districts.size;
+  for (const name of names) if (name && name !== "未注明区县") districts.add(name);
+  if (districts.size === before && select.options.length > 1) return;
+  select.replaceChildren(el("option", { value: "" }, "全市"), ...[...districts].sort().map((d) => el("option", { value: d }, d)));
   select.value = chosen;
 }
 
@@ -180,11 +185,18 @@ function defaults() {
   const form = document.getElementById("filters");
   form.from.value = params.get("from") || day(30);
   form.to.value = params.get("to") || day(1);
-  return params.get("district") || "";
+  const chosen = params.get("district") || "";
+  addDistricts([chosen]);
+  form.district.value = chosen;
 }
 
 await startPage({ roles: ROLES });
-await fillDistricts(defaults()).catch((e) => showError(document.getElementById("error"), e));
+defaults();
+try {
+  addDistricts((await api("/api/departments")).map((d) => d.district));
+} catch (e) {
+  showError(document.getElementById("error"), e);
+}
 document.getElementById("filters").addEventListener("submit", (e) => {
   e.preventDefault();
   load();
@@ -197,7 +209,8 @@ for (const kind of ["xlsx", "pdf"]) {
     button.disabled = true;
     try {
       const params = new URLSearchParams(Object.entries(query()).filter(([, v]) => v));
-      await downloadAttachment(`/api/analytics/pack.${kind}?${params}`, `研判会材料_${current.from}_${current.to}.${kind}`);
+      const scope = current.district ? `_${current.district}` : "";
+      await downloadAttachment(`/api/analytics/pack.${kind}?${params}`, `研判会材料_${current.from}_${current.to}${scope}.${kind}`);
     } catch (e) {
       showError(document.getElementById("error"), e);
     } finally {
