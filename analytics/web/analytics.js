@@ -100,8 +100,9 @@ function render(report) {
       return el("td", { class: "heat", style: `background: rgba(224, 83, 47, ${alpha})`, dataset: { drill: JSON.stringify({ title: `${district} · ${c}`, district: district, category: c }) } }, String(v));
     })),
   );
-  document.getElementById("district-map").replaceChildren(
-    el("table", { class: "an-table" }, el("thead", {}, el("tr", {}, el("th", {}, "区县"), categories.map((c) => el("th", {}, c)))), el("tbody", {}, heatRows)),
+  document.getElementById("district-map").replaceChildren(heatRows.length
+    ? el("table", { class: "an-table" }, el("thead", {}, el("tr", {}, el("th", {}, "区县"), categories.map((c) => el("th", {}, c)))), el("tbody", {}, heatRows))
+    : el("p", { class: "empty" }, "本期没有受理工单"),
   );
   const h = report.hotline;
   document.getElementById("hotline").replaceChildren(table(["指标", "数值"], [

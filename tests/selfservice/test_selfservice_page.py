@@ -63,7 +63,7 @@ def test_a_merged_tickets_caller_sees_the_shared_handling_in_the_centres_time(sq
     expect(result).to_contain_text("与其他市民反映的相同诉求合并办理")
     steps = result.locator("ol.timeline li")
     expect(steps).to_have_count(len(progress.steps))
-    expect(result.locator("li.merged .tag")).to_have_count(3)
+    expect(result.locator("li.merged .tag")).to_have_count(4)
     # times in the centre's zone (Asia/Shanghai), not New York's: the intake of the caller's own ticket first
     assert steps.first.locator("time").inner_text() == format_centre(intake.at)
     assert result.locator("dt:text-is('受理时间') + dd").inner_text() == format_centre(progress.created_at)
