@@ -12,6 +12,7 @@ from approvals_bridge.models import ApprovalCase
 from approvals_bridge.source import ApprovalStep, ApprovalView, headline, identity_matches, mask_name
 from hotline.clock import get_calendar
 from hotline.db import utcnow
+from hotline.localtime import format_centre
 
 
 def view_of(case: ApprovalCase) -> ApprovalView:
@@ -97,7 +98,7 @@ def demo_cases(items: list[dict], count: int, now: datetime, seed: int = 12345) 
         name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
         cases.append(
             ApprovalCase(
-                application_no=f"SB{submitted.strftime('%Y%m%d')}{index:05d}",
+                application_no=f"SB{format_centre(submitted, '%Y%m%d')}{index:05d}",  # the local day
                 item_code=item.get("TASK_CODE", "")[:64],
                 item_name=item["matter_name"][:200],
                 department=item["DEPT_NAME"][:100],
