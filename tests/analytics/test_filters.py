@@ -98,19 +98,25 @@ PERFORMANCE = ("assignments", "return_rate", "sign_rate", "extension_rate", "ont
 
 
 @pytest.fixture
-def manager(sqlite_db, sqlite_people):
+def fortnight_server(sqlite_db, sqlite_people):
+    """The fortnight on SQLite, served on loopback."""
     from hotline.events import set_bus
 
     with Session(engine_for(sqlite_db)) as session:
         fortnight(session, sqlite_people)
     set_bus(None)
     server = LiveServer().start()
-    client = login_client(server.url, "manager1")
+    yield server
+    server.stop()
+    set_bus(None)
+
+
+@pytest.fixture
+def manager(fortnight_server):
+    client = login_client(fortnight_server.url, "manager1")
     client.timeout = 60
     yield client
     client.close()
-    server.stop()
-    set_bus(None)
 
 
 def figures(report: dict) -> dict:

@@ -13,25 +13,12 @@ from sqlmodel import Session, select
 from hotline.db import engine_for
 from hotline.localtime import centre_today, format_centre
 from hotline.tickets.models import Ticket
-from tests.analytics.test_filters import WEEKS, fortnight
-from tests.conftest import PASSWORD, LiveServer
+from tests.analytics.test_filters import WEEKS, fortnight_server  # noqa: F401  (the fixture)
+from tests.conftest import PASSWORD
 from tests.web.conftest import ARTIFACTS, TIMEOUT_MS, VIEWPORT, browser  # noqa: F401  (the browser fixture)
 
 pytestmark = pytest.mark.browser
 BROWSER_ZONE = "Pacific/Pago_Pago"  # UTC−11: its calendar day is the centre's day before for most of the day
-
-
-@pytest.fixture
-def server(sqlite_db, sqlite_people):
-    from hotline.events import set_bus
-
-    with Session(engine_for(sqlite_db)) as session:
-        fortnight(session, sqlite_people)
-    set_bus(None)
-    live = LiveServer().start()
-    yield live
-    live.stop()
-    set_bus(None)
 
 
 def cards(page) -> dict[str, str]:
@@ -39,12 +26,13 @@ def cards(page) -> dict[str, str]:
                     strict=True))  # fmt: skip
 
 
-def test_manager_filters_by_district_drills_down_and_downloads_the_districts_pack(server, browser, sqlite_db):  # noqa: F811
+def test_manager_filters_by_district_drills_down_and_downloads_the_districts_pack(fortnight_server, browser,  # noqa: F811
+                                                                                 sqlite_db):  # fmt: skip
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id=BROWSER_ZONE, accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS * 4)  # the first report loads jieba's dictionary in the server
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/analytics")
+        page.goto(f"{fortnight_server.url}/analytics")
         page.wait_for_url("**/login**")
         page.get_by_label("用户名").fill("manager1")
         page.get_by_label("密码").fill(PASSWORD)

@@ -1,8 +1,6 @@
 """An approval case's headline (办件状态) follows its own timeline: the latest step's stage, in words that agree
 with that step — for the embedded demo cases and for a platform whose status field lags behind its step list."""
 
-import threading
-import time
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -11,7 +9,8 @@ from approvals_bridge.embedded import demo_cases, read_items, view_of
 from approvals_bridge.http import HttpApprovalSource
 from approvals_bridge.settings import ApprovalSettings
 from approvals_bridge.source import STAGE_TEXT
-from tests.conftest import free_port, real_data
+from tests.approvals.test_approvals import serving
+from tests.conftest import real_data
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -53,19 +52,8 @@ def _platform() -> FastAPI:
 
 
 def test_a_platforms_lagging_status_does_not_contradict_its_steps():
-    port = free_port()
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(_platform(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
+    with serving(_platform()) as port:
         source = HttpApprovalSource(ApprovalSettings(source="http", base_url=f"http://127.0.0.1:{port}"))
         view = source.lookup("GD2026002", "13712345678")
         assert [s.stage for s in view.steps] == ["受理", "审查", "决定", "办结"]  # oldest first, as the page reads
         assert (view.stage, view.stage_text) == ("办结", "已办结")  # the latest step, not the stale status
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)

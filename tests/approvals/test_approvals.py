@@ -3,6 +3,8 @@ HTTP server speaking a platform's field names."""
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +19,7 @@ from approvals_bridge.models import ApprovalCase
 from approvals_bridge.settings import ApprovalSettings
 from hotline.clock import get_calendar
 from hotline.db import engine_for
-from tests.conftest import real_data
+from tests.conftest import free_port, real_data
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -93,14 +95,24 @@ def _platform() -> FastAPI:
     return app
 
 
-def test_http_adapter_maps_fields_and_checks_identity():
-    port = 18000 + int(time.time() * 1000) % 2000
-    server = uvicorn.Server(uvicorn.Config(_platform(), host="127.0.0.1", port=port, log_level="warning"))
+@contextmanager
+def serving(app: FastAPI) -> Iterator[int]:
+    """A stand-in platform on loopback for the duration: its port."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.02)
     try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def test_http_adapter_maps_fields_and_checks_identity():
+    with serving(_platform()) as port:
         fields = {
             "application_no": "sbh",
             "item_name": "sxmc",
@@ -141,6 +153,3 @@ def test_http_adapter_maps_fields_and_checks_identity():
         assert source.lookup("GD2026999", "13712345678") is None
         with pytest.raises(PlatformUnavailable):
             HttpApprovalSource(settings.model_copy(update={"app_secret": "wrong"})).lookup("GD2026001", "123X")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
