@@ -68,9 +68,8 @@ def score(cases: list[Case]) -> dict:
             if got.level == "urgent" and got.referral[:1] == case.referral[:1]:
                 tally["referral_right"] += 1
         if got.level != case.level or (case.referral and got.referral[:1] != case.referral[:1]):
-            misses.append(
-                {"case": case.case, "want": case.level, "got": got.level, "referral": got.referral, "text": case.text[:80]}
-            )
+            miss = {"case": case.case, "want": case.level, "got": got.level, "referral": got.referral}
+            misses.append({**miss, "text": case.text[:80]})
 
     def share(part: str, whole: str) -> float | None:
         return round(tally[part] / tally[whole], 3) if tally[whole] else None

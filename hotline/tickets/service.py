@@ -117,7 +117,9 @@ def answer(
 
 def _dispatch_changes(ticket: Ticket, department_id: int) -> dict:
     now = utcnow()
-    due = dispatch_deadlines(now, ticket.request_type, ticket.urgency == Urgency.urgent)
+    due = dispatch_deadlines(
+        now, ticket.request_type, ticket.urgency == Urgency.urgent, high=ticket.urgency == Urgency.high
+    )
     return {
         "state": TicketState.dispatched,
         "department_id": department_id,
