@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import outs
+from routing.jurisdiction import find_jurisdiction
+from routing.urgency import detect_urgency, triage_details
 
 log = logging.getLogger(__name__)
 OPEN_STATES = ("received", "dispatched", "returned", "in_progress", "replied", "callback_pending", "reopened")
@@ -60,16 +62,12 @@ def suggestion(text: str, address: str | None) -> tuple[dict | None, str | None]
 
 def rules_only(text: str, address: str | None) -> dict | None:
     """The parts of a suggestion that need no trained model: urgency cues and the place (属地)."""
-    detect_urgency = _function("routing.urgency", "detect_urgency")
-    find_jurisdiction = _function("routing.jurisdiction", "find_jurisdiction")
-    if detect_urgency is None or find_jurisdiction is None:
-        return None
     urgency = detect_urgency(f"{address or ''} {text}")
     place = find_jurisdiction(text, address)
     return {
         "urgency": {"label": urgency.level, "confidence": urgency.confidence, "reason": urgency.reason},
         "jurisdiction": {"label": place.unit, "confidence": place.confidence, "reason": place.reason},
-        "details": {"urgency_cues": plain(getattr(urgency, "cues", []))},
+        "details": {"urgency_cues": urgency.cues, "triage": triage_details(urgency)},
     }
 
 

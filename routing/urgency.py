@@ -155,6 +155,18 @@ def detect_urgency(text: str) -> Urgency:
     return _decide(table, heard, list(dict.fromkeys(dismissed)))
 
 
+def triage_details(urgency: Urgency) -> dict:
+    """What the console shows first on an urgent call: level name, category, referral, advice; what was heard."""
+    return {
+        "level": urgency.level,
+        "level_name": urgency.level_name,
+        "category": urgency.category,
+        "referral": urgency.referral,
+        "advice": urgency.advice,
+        "dismissed": urgency.dismissed,
+    }
+
+
 def _decide(table: Rules, heard: list[tuple[Cue, str]], dismissed: list[str]) -> Urgency:
     if not heard:
         note = f"；提到但不计：{'、'.join(dismissed)}" if dismissed else ""

@@ -86,7 +86,7 @@ def _parse(model: type[BaseModel], raw: bytes) -> BaseModel:
 @router.post("/tickets/{number}/transfer", response_model=TicketOut, summary="一键转办 110 / 数字城管")
 def transfer(number: str, body: TransferRequest, session: SessionDep, actor: CurrentActor) -> TicketOut:
     ticket = service.transfer(session, actor, number, body.partner, body.note)
-    return outs(session, [ticket])[0]
+    return outs(session, [ticket], actor.role)[0]
 
 
 @router.get("/tickets/{number}/linkage", response_model=list[LinkOut], summary="工单的联动转办记录")

@@ -19,6 +19,7 @@ from hotline.errors import Invalid, NotFound
 from hotline.settings import get_settings
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
+from hotline.tickets.privacy import partner_may_know_caller
 from hotline.tickets.service import _close  # the lifecycle's own close: merged children close with the ticket
 from hotline.tickets.states import Action, Channel, RequestType, TicketState, Urgency
 from hotline.tickets.steps import record, step
@@ -48,7 +49,8 @@ def check_partner(partner: str) -> str:
 
 
 def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, note: str | None) -> dict:
-    phone = session.get(Caller, ticket.caller_id) if ticket.caller_id else None
+    known = ticket.caller_id and partner_may_know_caller(ticket.confidential, partner)
+    phone = session.get(Caller, ticket.caller_id) if known else None
     payload: dict = {
         "idempotency_key": key,
         "ticket_number": ticket.number,
