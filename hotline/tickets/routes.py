@@ -15,6 +15,7 @@ from hotline.callers.service import call_by_external_id
 from hotline.errors import NotFound
 from hotline.tickets import service
 from hotline.tickets.attachments import attachment_path, store_uploads
+from hotline.tickets.calls import TicketCall, ticket_call, ticket_recording
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.queries import list_tickets, outs, queue_counts, timeline, visible_ticket
 from hotline.tickets.schemas import (
@@ -83,6 +84,17 @@ def ticket(number: Number, session: SessionDep, actor: CurrentActor) -> TicketOu
 @router.get("/{number}/events", response_model=list[EventOut], summary="工单流转记录（时间线）")
 def ticket_events(number: Number, session: SessionDep, actor: CurrentActor) -> list[EventOut]:
     return timeline(session, actor, number)
+
+
+@router.get("/{number}/call", response_model=TicketCall, summary="工单的通话：双方转写（带时间）与录音（按角色）")
+def call(number: Number, session: SessionDep, actor: CurrentActor) -> TicketCall:
+    return ticket_call(session, actor, number)
+
+
+@router.get("/{number}/recording", summary="工单通话录音", response_class=FileResponse)
+def recording(number: Number, session: SessionDep, actor: CurrentActor) -> FileResponse:
+    path, media_type = ticket_recording(session, actor, number)
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/{number}/attachments/{attachment_id}", summary="下载附件", response_class=FileResponse)
