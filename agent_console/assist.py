@@ -72,7 +72,7 @@ def rules_only(text: str, address: str | None) -> dict | None:
 
 
 def similar_open(
-    session: Session, text: str, address: str | None, caller_phone: str | None, limit: int = 5
+    session: Session, text: str, address: str | None, caller_phone: str | None, viewer_role: str, limit: int = 5
 ) -> tuple[list[dict], str | None]:
     """routing.similar: open tickets about the same matter (并单 candidates), with their summary and state."""
     find = _function("routing.similar", "similar_open_tickets")
@@ -88,7 +88,8 @@ def similar_open(
     numbers = [m.number for m in matches]
     tickets = {t.number: t for t in session.exec(select(Ticket).where(Ticket.number.in_(numbers)))} if numbers else {}
     found = []
-    for match, out in zip(matches, outs(session, [tickets[n] for n in numbers if n in tickets]), strict=False):
+    views = outs(session, [tickets[n] for n in numbers if n in tickets], viewer_role)
+    for match, out in zip(matches, views, strict=False):
         found.append(
             {
                 **out.model_dump(mode="json"),
@@ -100,7 +101,7 @@ def similar_open(
     return found, None
 
 
-def caller_open_tickets(session: Session, caller_id: int | None) -> list[dict]:
+def caller_open_tickets(session: Session, caller_id: int | None, viewer_role: str) -> list[dict]:
     """The caller's own open tickets: the first place a repeat request (并单) comes from."""
     if caller_id is None:
         return []
@@ -112,5 +113,5 @@ def caller_open_tickets(session: Session, caller_id: int | None) -> list[dict]:
     ).all()
     return [
         {**t.model_dump(mode="json"), "mergeable": t.state in MERGEABLE_INTO, "why": "同一来电人的未办结工单"}
-        for t in outs(session, list(tickets))
+        for t in outs(session, list(tickets), viewer_role)
     ]

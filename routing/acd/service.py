@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
+from hotline.callers.models import mask_phone
 from hotline.callers.service import ensure_call
 from hotline.db import claim_row, transaction, utcnow
 from hotline.errors import Conflict, Invalid, NotFound
@@ -55,7 +56,8 @@ def _publish(session: Session, kind: str, payload: dict) -> None:
     publish_after_commit(session, Event(f"acd.{kind}", payload))
 
 
-def _agent_changed(session: Session, presence: AgentPresence) -> None:
+def _agent_changed(session: Session, presence: AgentPresence, reason: str | None = None) -> None:
+    """`reason`: why the system changed the state (no_answer: 未接听自动示忙), so the console can say so."""
     _publish(
         session,
         "agent_state",
@@ -64,11 +66,12 @@ def _agent_changed(session: Session, presence: AgentPresence) -> None:
             "state": presence.state,
             "state_name": AGENT_STATE_NAMES[AgentState(presence.state)],
             "queued_call_id": presence.queued_call_id,
+            "reason": reason,
         },
     )
 
 
-def _call_changed(session: Session, call: QueuedCall) -> None:
+def _call_changed(session: Session, call: QueuedCall, reason: str | None = None) -> None:
     _publish(
         session,
         "call",
@@ -78,8 +81,9 @@ def _call_changed(session: Session, call: QueuedCall) -> None:
             "state": call.state,
             "offered_to": call.offered_to,
             "answered_by": call.answered_by,
-            "caller_phone": call.caller_phone,
+            "caller_phone": mask_phone(call.caller_phone),  # events reach browsers: never the full number
             "skill": call.skill,
+            "reason": reason,
         },
     )
 
@@ -123,7 +127,7 @@ def set_state(session: Session, actor: Actor, state: AgentState, skills: list[st
     return presence
 
 
-def _return_offer(session: Session, queued_call_id: int, now: datetime) -> None:
+def _return_offer(session: Session, queued_call_id: int, now: datetime, reason: str | None = None) -> None:
     call = session.get(QueuedCall, queued_call_id)
     if call is not None and call.state == CallState.offered:
         _lock(session, call)
@@ -131,7 +135,7 @@ def _return_offer(session: Session, queued_call_id: int, now: datetime) -> None:
         call.offered_to = None
         call.offered_at = None
         session.add(call)
-        _call_changed(session, call)
+        _call_changed(session, call, reason)
 
 
 def enqueue(session: Session, call_id: str, caller_phone: str | None = None, skill: str | None = None) -> QueuedCall:
@@ -283,9 +287,9 @@ def tick(session: Session, now: datetime | None = None) -> TickResult:
         try:
             presence = presence_of(session, call.offered_to)
             _lock(session, presence)
-            _return_offer(session, call.id, now)
+            _return_offer(session, call.id, now, "no_answer")
             _set(presence, AgentState.not_ready, now, queued_call_id=None)  # 未接听自动示忙
-            _agent_changed(session, presence)
+            _agent_changed(session, presence, "no_answer")
             session.commit()
             result.rolled_over.append(call.id)
         except Conflict:

@@ -32,7 +32,7 @@ from routing.linkage.protocol import (
     StatusIn,
     TransferIn,
 )
-from routing.linkage.settings import PARTNER_NAMES, PARTNERS, get_linkage_settings
+from routing.linkage.settings import EMERGENCY, PARTNER_NAMES, PARTNERS, get_linkage_settings
 
 CHANNELS = {"110": Channel.transfer_110, "city": Channel.city_management}
 
@@ -44,7 +44,7 @@ def partner_actor(partner: str) -> Actor:
 
 def check_partner(partner: str) -> str:
     if partner not in PARTNERS:
-        raise NotFound(f"没有名为 {partner} 的联动单位（可选：110、city）", code="unknown_partner")
+        raise NotFound(f"没有名为 {partner} 的联动单位（可选：{'、'.join(PARTNERS)}）", code="unknown_partner")
     return partner
 
 
@@ -159,8 +159,8 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
             if final and partner == "city":
                 changes |= {"state": TicketState.callback_pending, "callback_due_at": callback_due(utcnow())}
             record(session, ticket, actor, Action.partner_update, changes, _status_note(partner, body))
-            if final and partner == "110":
-                _close(session, ticket, actor, "110 已结案，工单办结")
+            if final and partner in EMERGENCY:
+                _close(session, ticket, actor, f"{partner} 已结案，工单办结")
     except IntegrityError:
         # The same callback raced itself in from two connections: the other one won.
         session.rollback()
@@ -171,6 +171,8 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
 def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcome:
     """联动转入: a non-police matter from 110 (or a case from 数字城管) becomes a ticket in the dispatch queue."""
     check_partner(partner)
+    if partner not in CHANNELS:
+        raise Invalid(f"{PARTNER_NAMES[partner]}不向热线转入案件", code="partner_sends_no_cases")
     try:
         RequestType(body.request_type)
     except ValueError:
