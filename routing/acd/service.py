@@ -9,6 +9,7 @@ Rules:
 - a caller who hangs up before being answered is an abandoned call, kept on the missed-call list until called back.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from hotline.events import Event, publish_after_commit
 from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, CallState, QueuedCall
 from routing.acd.settings import get_acd_settings
 
+log = logging.getLogger(__name__)
 MANUAL_STATES = {AgentState.ready, AgentState.not_ready, AgentState.offline}
 MAX_SKILLS_LENGTH = 200
 
@@ -263,8 +265,18 @@ def hangup(session: Session, call_id: str) -> QueuedCall:
         session.add(call)
         _call_changed(session, call)
     session.refresh(call)
+    _log_end(call)
     distribute(session)
     return call
+
+
+def _log_end(call: QueuedCall) -> None:
+    """One INFO line per call that ends: a hang-up is the normal end of a call, not an error."""
+    if call.state == CallState.abandoned:
+        log.info("call %s abandoned after %.0f s in the queue", call.call_external_id, call.wait_seconds or 0)
+    else:
+        talked = (call.ended_at - call.answered_at).total_seconds() if call.answered_at and call.ended_at else 0
+        log.info("call %s ended: answered by agent %s, %.0f s", call.call_external_id, call.answered_by, talked)
 
 
 @dataclass
