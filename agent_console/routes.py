@@ -21,7 +21,7 @@ from agent_console.settings import get_console_settings
 from hotline.auth.deps import CurrentActor, SessionDep, require_roles
 from hotline.auth.models import Role, User
 from hotline.callers.models import Call, Caller, mask_phone
-from hotline.callers.service import transcript
+from hotline.callers.service import normalise_phone, transcript
 from hotline.errors import Forbidden, NotFound
 from hotline.events import Event, get_bus
 from hotline.tickets import service
@@ -183,6 +183,13 @@ class AssistOut(BaseModel):
     prefill: dict = Field(description="智能填单: address, district, street, caller name, callback number, summary")
 
 
+def _without_line_number(fields: dict, line: str | None) -> dict:
+    """回访号码 is for a number other than the line the caller rings from."""
+    if line and fields.get("callback_phone") and fields["callback_phone"] == normalise_phone(line):
+        fields["callback_phone"] = None
+    return fields
+
+
 @api.post("/calls/{queued_call_id}/assist", response_model=AssistOut, summary="通话中的智能建议与相似工单")
 def call_assist(queued_call_id: int, body: AssistIn, session: SessionDep, actor: CurrentActor) -> AssistOut:
     queued = _call_for(session, actor, queued_call_id)
@@ -205,7 +212,7 @@ def call_assist(queued_call_id: int, body: AssistIn, session: SessionDep, actor:
         suggestion_note=suggestion_note,
         similar=candidates,
         similar_note=similar_note,
-        prefill=prefill(body.text).as_dict(),
+        prefill=_without_line_number(prefill(body.text).as_dict(), queued.caller_phone),
     )
 
 

@@ -36,7 +36,8 @@ export function renderSuggestion(box, assist, { onUse }) {
   const rows = Object.entries(HEADS)
     .map(([key, name]) => [key, name, headValue(s[key])])
     .filter(([, , v]) => v);
-  box.replaceChildren(
+  // replaceChildren writes a null child as the text "null": only real nodes go in.
+  const parts = [
     el(
       "dl",
       { class: "suggest-list" },
@@ -52,7 +53,8 @@ export function renderSuggestion(box, assist, { onUse }) {
     ),
     assist.suggestion_note ? el("p", { class: "muted small", id: "suggestion-note" }, assist.suggestion_note) : null,
     el("button", { type: "button", class: "btn", onclick: () => onUse(s) }, "采用建议填入工单"),
-  );
+  ];
+  box.replaceChildren(...parts.filter(Boolean));
 }
 
 // 紧急: the advice and one button per referral, the first one highlighted; 较急: what was heard. Hidden otherwise.

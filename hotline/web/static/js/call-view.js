@@ -30,13 +30,14 @@ export function renderCall(ticket) {
           el("span", { class: "text" }, line.text),
         ),
       );
-      box.replaceChildren(
+      const parts = [
         el("h3", {}, "通话记录"),
         el("p", { class: "muted" }, `来电 ${call.caller_phone || "（保密）"} · ${formatTime(call.answered_at || call.started_at)}`),
         call.recording_url ? await player(call.recording_url).catch(() => el("p", { class: "muted" }, "录音暂不可用")) : null,
         call.note ? el("p", { class: "muted call-note" }, call.note) : null,
         lines.length ? el("ol", { class: "call-lines" }, lines) : null,
-      );
+      ];
+      box.replaceChildren(...parts.filter(Boolean)); // a null child would be written as the text "null"
     })
     .catch((error) => box.replaceChildren(el("h3", {}, "通话记录"), el("p", { class: "muted" }, error.message)));
   return box;
