@@ -9,6 +9,7 @@ ticket view (API, desk, liaison portal, console, exports, Open311) goes through 
 import re
 from dataclasses import dataclass
 
+from asr.text import DIGITS, digits_of
 from hotline.auth.models import Role
 from hotline.callers.models import mask_phone
 
@@ -16,6 +17,7 @@ CENTRE_ROLES = frozenset({Role.agent, Role.supervisor, Role.manager, Role.admin}
 OUTSIDE = None  # the viewer of a public or partner view: Open311, an export for outside
 HIDDEN_NOTE = "保密工单：来电人信息仅限热线中心查看"
 # Phone-like digit runs in free text (a caller reading out their number): 7 digits or more, spaces allowed.
+_SPOKEN_RUN = re.compile(f"[{''.join(DIGITS)}](?:[ ]?[{''.join(DIGITS)}]){{6,}}")
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\d[ -]?){6,14}\d(?!\d)")
 
 
@@ -49,7 +51,9 @@ def partner_may_know_caller(confidential: bool, partner: str) -> bool:
 
 
 def mask_numbers(text: str) -> str:
-    """Phone numbers spoken or typed in free text, masked the way the number fields are (for liaisons)."""
+    """Phone numbers typed or read out in free text (幺三九…, as the speech package reads them), masked the way
+    the number fields are: for viewers outside the centre."""
+    text = _SPOKEN_RUN.sub(lambda m: digits_of(m.group().replace(" ", "")), text)
     return PHONE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ -]", "", m.group())) or "", text)
 
 

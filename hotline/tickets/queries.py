@@ -10,7 +10,7 @@ from hotline.directory.models import Department
 from hotline.errors import Invalid
 from hotline.tickets.models import Attachment, Ticket, TicketEvent
 from hotline.tickets.permissions import check_can_see
-from hotline.tickets.privacy import OUTSIDE, shown_caller
+from hotline.tickets.privacy import OUTSIDE, inside_centre, mask_numbers, shown_caller
 from hotline.tickets.schemas import AttachmentOut, DepartmentRef, EventOut, TicketOut
 from hotline.tickets.states import ACTION_NAMES, OPEN_STATES, STATE_NAMES, Action, TicketState
 from hotline.tickets.steps import find_ticket
@@ -55,6 +55,8 @@ def to_out(
     )
     phone, name = callers.get(ticket.caller_id, (None, None)) if ticket.caller_id else (None, None)
     caller = shown_caller(ticket.confidential, phone, name, ticket.callback_phone, viewer_role)
+    if not inside_centre(viewer_role):  # a number the caller read out stays masked in the words too
+        data["description"] = mask_numbers(data["description"])
     department = (
         DepartmentRef(id=ticket.department_id, name=departments.get(ticket.department_id, "?"))
         if ticket.department_id

@@ -44,7 +44,7 @@ def _file(agent: httpx.Client, call_id: str, confidential: bool, department_id: 
     body = {
         "request_type": "举报",
         "summary": "楼下饭店占道经营",
-        "description": "饭店在人行道上摆桌",
+        "description": "饭店在人行道上摆桌，回电打幺三九幺二三四五六七八",
         "caller_phone": CALLER,
         "caller_name": "王建国",
         "callback_phone": "0731-88889999",
@@ -86,6 +86,7 @@ def test_desk_and_liaison_see_the_call_by_role(db, people, live_server, confiden
         assert liaison.get(f"/api/tickets/{number}/recording").status_code == 404
     else:
         assert theirs["caller_phone"] == "139****5678" and theirs["caller_name"] == "王建国"
+        assert theirs["description"].endswith("139****5678") and mine["description"].endswith("幺二三四五六七八")
         text = seen.json()["transcript"][1]["text"]
         assert "13912345678" not in text and "139****5678" in text  # liaisons never read the full number
         assert liaison.get(seen.json()["recording_url"]).status_code == 200
@@ -118,3 +119,5 @@ def test_the_one_masking_function() -> None:
     inside = shown_caller(True, CALLER, "王", "13800001111", "supervisor")
     assert (inside.phone, inside.name, inside.callback_phone) == ("139****5678", "王", "138****1111")
     assert mask_numbers("电话 139 1234 5678，座机 0731-88889999") == "电话 139****5678，座机 073****9999"
+    assert mask_numbers("回电打零七三幺 八八八八 九九九九，谢谢") == "回电打073****9999，谢谢"
+    assert mask_numbers("2018年8月，一共三百元") == "2018年8月，一共三百元"
