@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 
 from hotline.tickets.models import Ticket
 from hotline.tickets.queries import outs
+from routing.jurisdiction import find_jurisdiction
+from routing.urgency import detect_urgency, triage_details
 
 log = logging.getLogger(__name__)
 OPEN_STATES = ("received", "dispatched", "returned", "in_progress", "replied", "callback_pending", "reopened")
@@ -60,21 +62,17 @@ def suggestion(text: str, address: str | None) -> tuple[dict | None, str | None]
 
 def rules_only(text: str, address: str | None) -> dict | None:
     """The parts of a suggestion that need no trained model: urgency cues and the place (属地)."""
-    detect_urgency = _function("routing.urgency", "detect_urgency")
-    find_jurisdiction = _function("routing.jurisdiction", "find_jurisdiction")
-    if detect_urgency is None or find_jurisdiction is None:
-        return None
     urgency = detect_urgency(f"{address or ''} {text}")
     place = find_jurisdiction(text, address)
     return {
         "urgency": {"label": urgency.level, "confidence": urgency.confidence, "reason": urgency.reason},
         "jurisdiction": {"label": place.unit, "confidence": place.confidence, "reason": place.reason},
-        "details": {"urgency_cues": plain(getattr(urgency, "cues", []))},
+        "details": {"urgency_cues": urgency.cues, "triage": triage_details(urgency)},
     }
 
 
 def similar_open(
-    session: Session, text: str, address: str | None, caller_phone: str | None, limit: int = 5
+    session: Session, text: str, address: str | None, caller_phone: str | None, viewer_role: str, limit: int = 5
 ) -> tuple[list[dict], str | None]:
     """routing.similar: open tickets about the same matter (并单 candidates), with their summary and state."""
     find = _function("routing.similar", "similar_open_tickets")
@@ -90,7 +88,8 @@ def similar_open(
     numbers = [m.number for m in matches]
     tickets = {t.number: t for t in session.exec(select(Ticket).where(Ticket.number.in_(numbers)))} if numbers else {}
     found = []
-    for match, out in zip(matches, outs(session, [tickets[n] for n in numbers if n in tickets]), strict=False):
+    views = outs(session, [tickets[n] for n in numbers if n in tickets], viewer_role)
+    for match, out in zip(matches, views, strict=False):
         found.append(
             {
                 **out.model_dump(mode="json"),
@@ -102,7 +101,7 @@ def similar_open(
     return found, None
 
 
-def caller_open_tickets(session: Session, caller_id: int | None) -> list[dict]:
+def caller_open_tickets(session: Session, caller_id: int | None, viewer_role: str) -> list[dict]:
     """The caller's own open tickets: the first place a repeat request (并单) comes from."""
     if caller_id is None:
         return []
@@ -114,5 +113,5 @@ def caller_open_tickets(session: Session, caller_id: int | None) -> list[dict]:
     ).all()
     return [
         {**t.model_dump(mode="json"), "mergeable": t.state in MERGEABLE_INTO, "why": "同一来电人的未办结工单"}
-        for t in outs(session, list(tickets))
+        for t in outs(session, list(tickets), viewer_role)
     ]

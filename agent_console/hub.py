@@ -71,8 +71,10 @@ class Hub:
         self.clients: set[Client] = set()
         self.latest = 0  # the last seq this hub handled
         self.covered_from = 0  # every event after this seq is in the ring (or on its way to it)
-        # call id -> agents it was offered to / answered by: who may see its transcript
+        # call id -> agents it was ever offered to / answered by: who hears what becomes of it
         self.call_agents: OrderedDict[str, set[int]] = OrderedDict()
+        # call id -> the agent who holds it now (ringing or talking): who may read its transcript
+        self.call_holders: dict[str, set[int]] = {}
         self._subscription = None
         self._tasks: list[asyncio.Task] = []
 
@@ -139,11 +141,15 @@ class Hub:
             return
         call_id = event.payload.get("call_id")
         people = {event.payload.get("offered_to"), event.payload.get("answered_by")} - {None}
+        if call_id and event.payload.get("state") in ("waiting", "abandoned"):
+            self.call_holders[call_id] = set()  # back in the queue: the agent it rang for no longer reads it
         if call_id and people:
             self.call_agents.setdefault(call_id, set()).update(people)
             self.call_agents.move_to_end(call_id)
+            self.call_holders[call_id] = people
             while len(self.call_agents) > MAX_CALLS_REMEMBERED:
-                self.call_agents.popitem(last=False)
+                forgotten, _ = self.call_agents.popitem(last=False)
+                self.call_holders.pop(forgotten, None)
 
     def visible(self, client: Client, event: Event) -> bool:
         """Supervisors see everything; an agent sees their own calls, state and messages, and every ticket."""
@@ -152,7 +158,7 @@ class Hub:
         payload = event.payload
         kind = event.type
         if kind.startswith("call."):
-            return client.user_id in self.call_agents.get(payload.get("call_id"), ())
+            return client.user_id in self.call_holders.get(payload.get("call_id"), ())
         if kind == "acd.call":
             return client.user_id in (payload.get("offered_to"), payload.get("answered_by")) or (
                 client.user_id in self.call_agents.get(payload.get("call_id"), ())

@@ -15,12 +15,13 @@ from sqlmodel import Session, select
 
 from agent_console import assist, socket
 from agent_console.hub import WATCHER_ROLES, Hub
+from agent_console.prefill import prefill
 from agent_console.protocol import PATH
 from agent_console.settings import get_console_settings
 from hotline.auth.deps import CurrentActor, SessionDep, require_roles
 from hotline.auth.models import Role, User
 from hotline.callers.models import Call, Caller, mask_phone
-from hotline.callers.service import transcript
+from hotline.callers.service import normalise_phone, transcript
 from hotline.errors import Forbidden, NotFound
 from hotline.events import Event, get_bus
 from hotline.tickets import service
@@ -29,6 +30,7 @@ from hotline.tickets.queries import outs
 from hotline.tickets.schemas import TicketIn, TicketOut
 from hotline.tickets.states import Channel
 from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, QueuedCall
+from routing.urgency import detect_urgency, triage_details
 
 STATIC = Path(__file__).parent / "static"
 PAGES = {"/console": "console.html", "/wallboard": "wallboard.html"}
@@ -96,6 +98,7 @@ class CallView(BaseModel):
     wait_seconds: float
     history: list[TicketOut]
     transcript: list[Segment]
+    ticket: TicketOut | None = Field(default=None, description="the ticket already filed on this call (read-only)")
 
 
 def _call_for(session: Session, actor: CurrentActor, queued_call_id: int) -> QueuedCall:
@@ -124,6 +127,11 @@ def call_view(queued_call_id: int, request: Request, session: SessionDep, actor:
                 select(Ticket).where(Ticket.caller_id == caller.id).order_by(Ticket.created_at.desc()).limit(10)
             )
         )
+    filed = (
+        session.exec(select(Ticket).where(Ticket.call_id == call.id).order_by(Ticket.created_at.desc())).first()
+        if call
+        else None
+    )
     segments = transcript(session, call) if call else []
     stored = [Segment(leg=s.leg, start=s.start, end=s.end, text=s.text) for s in segments]
     # Finals this worker heard but nobody stored (yet): the console shows the call from its first word.
@@ -144,33 +152,67 @@ def call_view(queued_call_id: int, request: Request, session: SessionDep, actor:
         enqueued_at=queued.enqueued_at,
         answered_at=queued.answered_at,
         wait_seconds=round((end - queued.enqueued_at).total_seconds(), 1),
-        history=outs(session, history),
+        history=outs(session, history, actor.role),
         transcript=stored,
+        ticket=outs(session, [filed], actor.role)[0] if filed else None,
     )
 
 
 class AssistIn(BaseModel):
-    text: str = Field(max_length=20_000, description="the call's transcript so far, or the agent's notes")
+    text: str = Field(max_length=20_000, description="the caller's words so far, and the agent's notes")
     address: str | None = Field(default=None, max_length=200)
 
 
+class Triage(BaseModel):
+    level: str = Field(description="urgent 紧急 / high 较急 / normal 普通")
+    level_name: str
+    category: str | None = Field(description="violence / fire / medical / selfharm / trapped, when urgent")
+    referral: list[str] = Field(description="转 110 / 119 / 120, the first one first")
+    advice: str | None = Field(description="what the agent does first (Chinese)")
+    cues: list[str]
+    dismissed: list[str] = Field(description="words of danger heard but not counted, with why (否定, 过去的事 …)")
+
+
 class AssistOut(BaseModel):
+    queued_call_id: int = Field(description="the call these suggestions belong to")
+    triage: Triage = Field(description="safety triage of the caller's words (rules; no model needed)")
     suggestion: dict | None = Field(description="routing.suggest: topic, department, request type, urgency")
     suggestion_note: str | None
     similar: list[dict] = Field(description="similar open tickets (routing.repeats) and the caller's own")
     similar_note: str | None
+    prefill: dict = Field(description="智能填单: address, district, street, caller name, callback number, summary")
+
+
+def _without_line_number(fields: dict, line: str | None) -> dict:
+    """回访号码 is for a number other than the line the caller rings from."""
+    if line and fields.get("callback_phone") and fields["callback_phone"] == normalise_phone(line):
+        fields["callback_phone"] = None
+    return fields
 
 
 @api.post("/calls/{queued_call_id}/assist", response_model=AssistOut, summary="通话中的智能建议与相似工单")
 def call_assist(queued_call_id: int, body: AssistIn, session: SessionDep, actor: CurrentActor) -> AssistOut:
     queued = _call_for(session, actor, queued_call_id)
-    _, caller = _caller(session, queued)
+    call, caller = _caller(session, queued)
     found, suggestion_note = assist.suggestion(body.text, body.address)
-    similar, similar_note = assist.similar_open(session, body.text, body.address, queued.caller_phone)
-    seen = {item.get("number") for item in similar}
-    own = [t for t in assist.caller_open_tickets(session, caller.id if caller else None) if t["number"] not in seen]
+    filed = {t.number for t in session.exec(select(Ticket).where(Ticket.call_id == call.id))} if call else set()
+    similar, similar_note = assist.similar_open(session, body.text, body.address, queued.caller_phone, actor.role)
+    own = assist.caller_open_tickets(session, caller.id if caller else None, actor.role)
+    seen = set(filed)
+    candidates = []
+    for item in similar + own:  # not the ticket of this very call, and each ticket once
+        if item["number"] not in seen:
+            seen.add(item["number"])
+            candidates.append(item)
+    urgency = detect_urgency(f"{body.address or ''} {body.text}")
     return AssistOut(
-        suggestion=found, suggestion_note=suggestion_note, similar=similar + own, similar_note=similar_note
+        queued_call_id=queued.id,
+        triage=Triage(cues=urgency.cues, **triage_details(urgency)),
+        suggestion=found,
+        suggestion_note=suggestion_note,
+        similar=candidates,
+        similar_note=similar_note,
+        prefill=_without_line_number(prefill(body.text).as_dict(), queued.caller_phone),
     )
 
 
@@ -185,7 +227,7 @@ def file_ticket(queued_call_id: int, body: TicketIn, session: SessionDep, actor:
     draft = service.TicketDraft(
         **fields, channel=Channel.phone, caller_phone=queued.caller_phone, call_id=call.id if call else None
     )
-    return outs(session, [service.intake(session, actor, draft)])[0]
+    return outs(session, [service.intake(session, actor, draft)], actor.role)[0]
 
 
 class MessageIn(BaseModel):

@@ -120,6 +120,7 @@ def _mount_package_commands() -> None:
     from asr.cli import asr_app, call_app, models_app
     from classifier.cli import app as classifier_app
     from knowledge.cli import app as knowledge_app
+    from routing.cli import triage_app
     from routing.linkage.cli import linkage_app, sim_app
 
     for sub, name in (
@@ -133,6 +134,7 @@ def _mount_package_commands() -> None:
         (linkage_app, "linkage"),
         (analytics_app, "analytics"),
         (approvals_app, "approvals"),
+        (triage_app, "triage"),
     ):
         app.add_typer(sub, name=name)
 

@@ -67,3 +67,17 @@ def bench_command(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command("eval")
+def eval_command(split: str = typer.Option("test", help="test（从不据此调参）/ dev / all")) -> None:
+    """hit@3 and MRR of the judged caller questions over the real guide; the last line is JSON."""
+    from knowledge.guide import guide_docs
+    from knowledge.index import SearchIndex
+    from knowledge.relevance_eval import evaluate
+    from knowledge.search import MIN_RELEVANCE
+
+    figures = evaluate(SearchIndex(guide_docs()), MIN_RELEVANCE, split)
+    for miss in figures.pop("misses"):
+        typer.echo(f"{miss['case']}\t{miss['question']}\t第 {miss['rank'] or '-'} 位\t{' / '.join(miss['got'])}")
+    typer.echo(json.dumps(figures, ensure_ascii=False))

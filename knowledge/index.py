@@ -25,6 +25,7 @@ FIELDS = {"title": (4.0, 0.5), "tags": (1.5, 0.3), "body": (1.0, 0.75)}
 # for 出生医学证明怎么查, rather than an article that repeats one of the words many times.
 TITLE_COVERAGE_BOOST = 1.0
 SNIPPET_CHARS = 120
+DUPLICATE_SLACK = 3  # candidates looked at per result wanted, so repeated titles can be skipped
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Hit:
     department: str | None
     tags: tuple[str, ...]
     matched: tuple[str, ...] = field(default=())
+    relevance: float = 0.0  # 0–1: the score against the best the question's terms could give
 
 
 @lru_cache(maxsize=100_000)
@@ -116,29 +118,55 @@ class SearchIndex:
         in_title = sparse.csc_matrix((ones, (title_rows, title_cols)), shape=shape, dtype=np.float32)
         return weights, in_title
 
-    def search(self, query: str, limit: int = 10, now: datetime | None = None) -> list[Hit]:
-        return self.search_terms(query_terms(query), limit, now)
+    def search(self, query: str, limit: int = 10, now: datetime | None = None, min_relevance: float = 0.0) -> list[Hit]:
+        return self.search_terms(query_terms(query), limit, now, min_relevance=min_relevance)
 
-    def search_terms(self, terms: list[str], limit: int = 10, now: datetime | None = None) -> list[Hit]:
-        cols = [self.vocabulary[t] for t in terms if t in self.vocabulary]
-        if not cols or not len(self.docs):
+    def search_terms(
+        self,
+        terms: list[str],
+        limit: int = 10,
+        now: datetime | None = None,
+        weights: list[float] | None = None,
+        min_relevance: float = 0.0,
+    ) -> list[Hit]:
+        """The best `limit` articles with distinct titles (the guides repeat an item per city), relevance at least
+        `min_relevance`. `weights`: one per term (the agent's typed words count more than the transcript's)."""
+        weights = weights or [1.0] * len(terms)
+        # A word no article holds is as telling as the rarest word: a question about 路灯 that only meets
+        # articles through 人 is not answered by them.
+        unseen = sum(w for t, w in zip(terms, weights, strict=True) if t not in self.vocabulary)
+        unseen_idf = math.log(1 + (len(self.docs) + 0.5) / 0.5) * unseen
+        pairs = [(self.vocabulary[t], w) for t, w in zip(terms, weights, strict=True) if t in self.vocabulary]
+        if not pairs or not len(self.docs):
             return []
-        scores = _column_sum(self.weights, cols, np.ones(len(cols)))
-        idf = self.idf[cols]
+        cols = [col for col, _ in pairs]
+        term_weights = np.array([w for _, w in pairs])
+        scores = _column_sum(self.weights, cols, term_weights)
+        idf = self.idf[cols] * term_weights
         coverage = _column_sum(self.in_title, cols, idf) / max(float(idf.sum()), 1e-9)
         scores *= 1 + TITLE_COVERAGE_BOOST * coverage
         if now is not None:
             moment = now.timestamp()
             scores[(self.valid_from > moment) | (self.valid_to <= moment)] = 0.0
-        candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > limit:
-            candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
-        # Ties (the guides repeat some titles for each city) fall back to the lower id, so results are stable.
-        order = sorted(candidates, key=lambda row: (-scores[row], self.ids[row]))
+        # The best a document could score on these terms: every term saturated, in the title.
+        best = (float(idf.sum()) + unseen_idf) * (K1 + 1) * max(w for w, _ in FIELDS.values())
+        relevance = scores / max(best * (1 + TITLE_COVERAGE_BOOST), 1e-9)
+        candidates = np.flatnonzero((scores > 0) & (relevance >= min_relevance))
         pattern = _pattern([t for t in terms if t in self.vocabulary])
-        return [self._hit(row, float(scores[row]), pattern) for row in order]
+        wanted = limit * DUPLICATE_SLACK
+        while True:
+            top = candidates
+            if len(candidates) > wanted:
+                top = candidates[np.argpartition(-scores[candidates], wanted - 1)[:wanted]]
+            # Ties (the guides repeat some titles for each city) fall back to the lower id, so results are stable.
+            order = sorted(top, key=lambda row: (-scores[row], self.ids[row]))
+            rows = _distinct_titles(self.docs, order, limit)
+            if len(rows) == limit or len(top) == len(candidates):
+                break
+            wanted *= 4  # many copies of one item among the best: look further down
+        return [self._hit(row, float(scores[row]), pattern, float(relevance[row])) for row in rows]
 
-    def _hit(self, row: int, score: float, pattern: re.Pattern | None) -> Hit:
+    def _hit(self, row: int, score: float, pattern: re.Pattern | None, relevance: float = 0.0) -> Hit:
         doc = self.docs[row]
         matched = sorted({m.group().lower() for m in pattern.finditer(doc.title + "\n" + doc.body)}) if pattern else []
         return Hit(
@@ -150,7 +178,21 @@ class SearchIndex:
             department=doc.department,
             tags=doc.tags,
             matched=tuple(matched),
+            relevance=round(relevance, 4),
         )
+
+
+def _distinct_titles(docs: list[Doc], order: list[int], limit: int) -> list[int]:
+    """The first `limit` rows of `order` whose titles differ: another city's copy of an item adds nothing."""
+    seen: set[str] = set()
+    rows = []
+    for row in order:
+        if docs[row].title not in seen:
+            seen.add(docs[row].title)
+            rows.append(row)
+            if len(rows) == limit:
+                break
+    return rows
 
 
 def _pattern(terms: list[str]) -> re.Pattern | None:

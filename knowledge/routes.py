@@ -62,11 +62,12 @@ def search(
     return SearchOut(query=q, terms=query_terms(q), hits=[HitOut.of(h) for h in hits], took_ms=round(took, 2))
 
 
-@router.post("/suggest", response_model=SuggestOut, summary="根据通话最近 30 秒的转写推荐知识")
+@router.post("/suggest", response_model=SuggestOut, summary="按话务员输入的检索词与通话最近 30 秒的转写推荐知识")
 def suggest(body: SuggestIn, session: SessionDep, user: CurrentUser) -> SuggestOut:
     segments = [engine.Segment(s.text, s.end) for s in body.segments]
-    text, hits = engine.suggest(session, segments, body.limit)
-    return SuggestOut(text=text, terms=query_terms(text) if text else [], hits=[HitOut.of(h) for h in hits])
+    text, hits = engine.suggest(session, segments, body.query, body.limit)
+    terms, _ = engine.combined_terms(body.query, text)
+    return SuggestOut(text=text, query=body.query, terms=terms, hits=[HitOut.of(h) for h in hits])
 
 
 @router.get("/articles", response_model=ArticlePage, summary="知识列表（编辑可见草稿）")

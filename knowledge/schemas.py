@@ -101,6 +101,7 @@ class HitOut(BaseModel):
     department: str | None
     tags: list[str]
     matched: list[str] = Field(description="命中的词")
+    relevance: float = Field(default=0.0, description="相关度 0–1（低于阈值的不返回）")
 
     @classmethod
     def of(cls, hit: Hit) -> "HitOut":
@@ -113,6 +114,7 @@ class HitOut(BaseModel):
             department=hit.department,
             tags=list(hit.tags),
             matched=list(hit.matched),
+            relevance=hit.relevance,
         )
 
 
@@ -129,11 +131,15 @@ class SegmentIn(_Strict):
 
 
 class SuggestIn(_Strict):
-    segments: list[SegmentIn] = Field(max_length=5_000, description="实时转写的各段，顺序不限")
+    segments: list[SegmentIn] = Field(
+        default_factory=list, max_length=5_000, description="实时转写的各段，顺序不限（取最近 30 秒）"
+    )
+    query: str = Field(default="", max_length=MAX_QUERY, description="话务员输入的检索词（权重高于转写）")
     limit: int = Field(default=5, ge=1, le=20)
 
 
 class SuggestOut(BaseModel):
     text: str = Field(description="用于检索的最近 30 秒话语")
+    query: str = Field(default="", description="话务员输入的检索词")
     terms: list[str]
-    hits: list[HitOut]
+    hits: list[HitOut] = Field(description="相关度达到阈值的条目，同名条目只出现一次；为空即“知识库无匹配”")

@@ -35,8 +35,10 @@ class ClassifyResponse(BaseModel):
     request_type: FieldOut = Field(description="诉求类型：咨询 求助 投诉 举报 建议 表扬")
     department: FieldOut = Field(description="建议的首派承办单位")
     jurisdiction: FieldOut = Field(description="属地（区县政府或街道办事处）")
-    urgency: FieldOut = Field(description="紧急程度：normal / high / urgent")
-    details: dict = Field(description="属地的区县、街道、层级与命中的紧急关键词")
+    urgency: FieldOut = Field(description="紧急程度：normal 普通 / high 较急 / urgent 紧急")
+    details: dict = Field(
+        description="属地的区县、街道、层级；紧急关键词；triage：紧急类别、应转接的号码（110/119/120，首选在前）与处置提示"
+    )
 
 
 @router.post(

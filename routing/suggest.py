@@ -9,7 +9,7 @@ from classifier.predictor import EmptyText, load_predictor
 from hotline.errors import DomainError, Invalid
 from routing.catalogue import departments, match_catalogue
 from routing.jurisdiction import Jurisdiction, find_jurisdiction
-from routing.urgency import detect_urgency
+from routing.urgency import detect_urgency, triage_details
 
 
 class ModelUnavailable(DomainError):
@@ -105,5 +105,6 @@ def suggest(text: str, address: str | None = None, model_dir: Path | None = None
             "level": place.level,
             "in_city": place.in_city,
             "urgency_cues": urgency.cues,
+            "triage": triage_details(urgency),
         },
     )

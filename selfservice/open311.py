@@ -19,6 +19,7 @@ from hotline.directory.models import Department
 from hotline.errors import DomainError
 from hotline.tickets import service as tickets
 from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.privacy import outside_summary
 from hotline.tickets.states import OPEN_STATES, Channel, RequestType
 from selfservice.models import Open311Token
 from selfservice.progress import PUBLIC_STATE
@@ -99,7 +100,7 @@ def _request_out(session: Session, ticket: Ticket) -> dict:
         "status_notes": PUBLIC_STATE.get(ticket.state),
         "service_name": ticket.request_type,
         "service_code": SERVICE_CODE.get(RequestType(ticket.request_type)),
-        "description": ticket.summary,
+        "description": outside_summary(ticket.confidential, ticket.summary, ticket.request_type),
         "agency_responsible": department.name if department else None,
         "service_notice": None,
         "requested_datetime": ticket.created_at.isoformat(),

@@ -59,7 +59,10 @@ def caller_history(
         select(Ticket).where(Ticket.caller_id == caller.id).order_by(Ticket.created_at.desc()).limit(limit)
     ).all()
     return CallerHistory(
-        phone=mask_phone(phone), name=caller.name, first_contact=caller.created_at, tickets=outs(session, list(tickets))
+        phone=mask_phone(phone),
+        name=caller.name,
+        first_contact=caller.created_at,
+        tickets=outs(session, list(tickets), Role.agent),
     )
 
 

@@ -21,8 +21,9 @@ def dispatch_deadlines(
     urgent: bool,
     limits: TimeLimits | None = None,
     calendar: WorkCalendar | None = None,
+    high: bool = False,
 ) -> DispatchDeadlines:
-    """Sign-for (签收) and reply (答复) deadlines for a ticket dispatched at `now`."""
+    """Sign-for (签收) and reply (答复) deadlines for a ticket dispatched at `now` (`high`: 较急)."""
     require_aware(now, "now")
     limits = limits or get_time_limits()
     handle_days = limits.handle_days(request_type)  # validates the type for urgent tickets too
@@ -33,6 +34,11 @@ def dispatch_deadlines(
             reply_due_at=start + timedelta(hours=limits.urgent_handle_hours),
         )
     calendar = calendar or get_calendar()
+    if high:
+        return DispatchDeadlines(
+            sign_due_at=calendar.add_working_hours(now, limits.high_sign_working_hours),
+            reply_due_at=calendar.add_working_days(now, min(handle_days, limits.high_handle_working_days)),
+        )
     return DispatchDeadlines(
         sign_due_at=calendar.add_working_hours(now, limits.sign_working_hours),
         reply_due_at=calendar.add_working_days(now, handle_days),

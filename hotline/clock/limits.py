@@ -20,6 +20,8 @@ _FIELDS: dict[str, str] = {
     "sign.working_hours": "sign_working_hours",
     "urgent.sign_hours": "urgent_sign_hours",
     "urgent.handle_hours": "urgent_handle_hours",
+    "high.sign_working_hours": "high_sign_working_hours",
+    "high.handle_working_days": "high_handle_working_days",
     "callback.working_days": "callback_working_days",
     "near_due.working_hours": "near_due_working_hours",
     "near_due.urgent_hours": "urgent_near_due_hours",
@@ -34,6 +36,8 @@ class TimeLimits:
     handle_working_days: Mapping[str, float]
     urgent_sign_hours: float
     urgent_handle_hours: float
+    high_sign_working_hours: float
+    high_handle_working_days: float
     callback_working_days: float
     near_due_working_hours: float
     urgent_near_due_hours: float

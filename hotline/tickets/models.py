@@ -31,6 +31,8 @@ class Ticket(SQLModel, table=True):
     summary: str = Field(max_length=200, description="标题 / 诉求摘要")
     description: str = Field(sa_column=Column(Text, nullable=False))
     caller_id: int | None = Field(default=None, foreign_key="caller.id", index=True)
+    callback_phone: str | None = Field(default=None, max_length=20, description="回访号码, when not the line")
+    confidential: bool = Field(default=False, description="保密: the caller's identity stays inside the centre")
     call_id: int | None = Field(default=None, foreign_key="call.id")
     state: str = Field(default=TicketState.received, max_length=20, index=True)
     parent_id: int | None = Field(

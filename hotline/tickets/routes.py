@@ -15,6 +15,7 @@ from hotline.callers.service import call_by_external_id
 from hotline.errors import NotFound
 from hotline.tickets import service
 from hotline.tickets.attachments import attachment_path, store_uploads
+from hotline.tickets.calls import TicketCall, ticket_call, ticket_recording
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.queries import list_tickets, outs, queue_counts, timeline, visible_ticket
 from hotline.tickets.schemas import (
@@ -39,8 +40,8 @@ router = APIRouter(prefix="/api/tickets", tags=["工单 tickets"])
 Number = Annotated[str, "工单编号"]
 
 
-def _out(session: Session, ticket: Ticket) -> TicketOut:
-    return outs(session, [ticket])[0]
+def _out(session: Session, ticket: Ticket, viewer_role: str) -> TicketOut:
+    return outs(session, [ticket], viewer_role)[0]
 
 
 @router.post("", response_model=TicketOut, status_code=201, summary="受理：新建工单")
@@ -49,7 +50,7 @@ def create_ticket(body: TicketIn, session: SessionDep, actor: CurrentActor) -> T
     draft = service.TicketDraft(
         **fields, call_id=call_by_external_id(session, body.call_id).id if body.call_id else None
     )
-    return _out(session, service.intake(session, actor, draft))
+    return _out(session, service.intake(session, actor, draft), actor.role)
 
 
 @router.get("", response_model=TicketPage, summary="工单列表（按最近时限排序）")
@@ -67,7 +68,7 @@ def tickets(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TicketPage:
     items, total = list_tickets(session, actor, queue, state, department_id, q, limit, offset)
-    return TicketPage(items=outs(session, items), total=total)
+    return TicketPage(items=outs(session, items, actor.role), total=total)
 
 
 @router.get("/queues", summary="各工作队列的数量（中心工作台 / 联络员门户）")
@@ -77,12 +78,23 @@ def queues(session: SessionDep, actor: CurrentActor) -> dict[str, dict]:
 
 @router.get("/{number}", response_model=TicketOut, summary="一张工单")
 def ticket(number: Number, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, visible_ticket(session, actor, number))
+    return _out(session, visible_ticket(session, actor, number), actor.role)
 
 
 @router.get("/{number}/events", response_model=list[EventOut], summary="工单流转记录（时间线）")
 def ticket_events(number: Number, session: SessionDep, actor: CurrentActor) -> list[EventOut]:
     return timeline(session, actor, number)
+
+
+@router.get("/{number}/call", response_model=TicketCall, summary="工单的通话：双方转写（带时间）与录音（按角色）")
+def call(number: Number, session: SessionDep, actor: CurrentActor) -> TicketCall:
+    return ticket_call(session, actor, number)
+
+
+@router.get("/{number}/recording", summary="工单通话录音", response_class=FileResponse)
+def recording(number: Number, session: SessionDep, actor: CurrentActor) -> FileResponse:
+    path, media_type = ticket_recording(session, actor, number)
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
 
 
 @router.get("/{number}/attachments/{attachment_id}", summary="下载附件", response_class=FileResponse)
@@ -98,42 +110,43 @@ def attachment(number: Number, attachment_id: int, session: SessionDep, actor: C
 
 @router.post("/{number}/answer", response_model=TicketOut, summary="直接答复")
 def answer(number: Number, body: AnswerIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.answer(session, actor, number, body.text, body.knowledge_ref, body.callback))
+    ticket = service.answer(session, actor, number, body.text, body.knowledge_ref, body.callback)
+    return _out(session, ticket, actor.role)
 
 
 @router.post("/{number}/dispatch", response_model=TicketOut, summary="派单")
 def dispatch(number: Number, body: DispatchIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.dispatch(session, actor, number, body.department_id, body.note))
+    return _out(session, service.dispatch(session, actor, number, body.department_id, body.note), actor.role)
 
 
 @router.post("/{number}/sign", response_model=TicketOut, summary="签收（联络员）")
 def sign(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.sign(session, actor, number, body.note))
+    return _out(session, service.sign(session, actor, number, body.note), actor.role)
 
 
 @router.post("/{number}/return", response_model=TicketOut, summary="退单（联络员）")
 def return_ticket(number: Number, body: ReasonIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.return_ticket(session, actor, number, body.reason))
+    return _out(session, service.return_ticket(session, actor, number, body.reason), actor.role)
 
 
 @router.post("/{number}/redispatch", response_model=TicketOut, summary="改派（退单审核）")
 def redispatch(number: Number, body: DispatchIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.redispatch(session, actor, number, body.department_id, body.note))
+    return _out(session, service.redispatch(session, actor, number, body.department_id, body.note), actor.role)
 
 
 @router.post("/{number}/insist", response_model=TicketOut, summary="维持原派（退单审核）")
 def insist(number: Number, body: InsistIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.insist(session, actor, number, body.note))
+    return _out(session, service.insist(session, actor, number, body.note), actor.role)
 
 
 @router.post("/{number}/extension", response_model=TicketOut, summary="申请延期（联络员）")
 def request_extension(number: Number, body: ExtensionIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.request_extension(session, actor, number, body.days, body.reason))
+    return _out(session, service.request_extension(session, actor, number, body.days, body.reason), actor.role)
 
 
 @router.post("/{number}/extension/decision", response_model=TicketOut, summary="审核延期申请")
 def decide_extension(number: Number, body: DecisionIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.decide_extension(session, actor, number, body.approve, body.note))
+    return _out(session, service.decide_extension(session, actor, number, body.approve, body.note), actor.role)
 
 
 @router.post("/{number}/reply", response_model=TicketOut, summary="答复（联络员，可带附件）")
@@ -148,29 +161,29 @@ async def reply(
     await run_in_threadpool(service.check_can_reply, session, actor, number)
     stored = await store_uploads(list(files))
     ticket = await run_in_threadpool(service.reply, session, actor, number, text, stored)
-    return await run_in_threadpool(_out, session, ticket)
+    return await run_in_threadpool(_out, session, ticket, actor.role)
 
 
 @router.post("/{number}/reply/review", response_model=TicketOut, summary="审核答复（通过 / 退回）")
 def review_reply(number: Number, body: ReviewIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.review_reply(session, actor, number, body.accept, body.note))
+    return _out(session, service.review_reply(session, actor, number, body.accept, body.note), actor.role)
 
 
 @router.post("/{number}/callback", response_model=TicketOut, summary="回访（满意办结 / 不满意重办）")
 def callback(number: Number, body: CallbackIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.callback(session, actor, number, body.satisfied, body.note))
+    return _out(session, service.callback(session, actor, number, body.satisfied, body.note), actor.role)
 
 
 @router.post("/{number}/merge", response_model=TicketOut, summary="并单：并入一张未办结的主单")
 def merge(number: Number, body: MergeIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.merge(session, actor, number, body.into_number, body.note))
+    return _out(session, service.merge(session, actor, number, body.into_number, body.note), actor.role)
 
 
 @router.post("/{number}/supervise", response_model=TicketOut, summary="督办")
 def supervise(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.supervise(session, actor, number, body.note))
+    return _out(session, service.supervise(session, actor, number, body.note), actor.role)
 
 
 @router.post("/{number}/remind", response_model=TicketOut, summary="催办")
 def remind(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.remind(session, actor, number, body.note))
+    return _out(session, service.remind(session, actor, number, body.note), actor.role)

@@ -24,6 +24,10 @@ class TicketIn(_Strict):
     address: str | None = Field(default=None, max_length=200)
     urgency: Urgency = Urgency.normal
     call_id: str | None = Field(default=None, max_length=64, description="the PBX's call id, to link the recording")
+    callback_phone: str | None = Field(
+        default=None, max_length=20, pattern=r"^\+?[0-9 ()-]{5,20}$", description="回访号码（与来电号码不同时）"
+    )
+    confidential: bool = Field(default=False, description="保密：来电人身份只在热线中心内可见（举报常用）")
 
 
 class DepartmentRef(BaseModel):
@@ -44,7 +48,12 @@ class TicketOut(BaseModel):
     urgency: Urgency
     summary: str
     description: str
-    caller_phone: str | None = Field(description="masked, e.g. 138****1234")
+    caller_phone: str | None = Field(description="masked, e.g. 138****1234; none when hidden (保密)")
+    caller_name: str | None = Field(default=None, description="来电人姓名；保密工单对中心以外不显示")
+    callback_phone: str | None = Field(default=None, description="回访号码（脱敏）")
+    confidential: bool = Field(default=False, description="保密工单")
+    caller_hidden: bool = Field(default=False, description="来电人身份因保密而不向本查看者显示")
+    has_call: bool = Field(default=False, description="由来电受理：可查看通话转写（与录音）")
     state: TicketState
     state_name: str
     parent_number: str | None = Field(description="并单的主单编号")

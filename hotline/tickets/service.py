@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
-from hotline.callers.service import caller_for
+from hotline.callers.service import caller_for, normalise_phone
 from hotline.clock import callback_due, dispatch_deadlines, extended_due
 from hotline.db import transaction, utcnow
 from hotline.directory.service import active_department
@@ -42,6 +42,8 @@ class TicketDraft:
     address: str | None = None
     urgency: Urgency = Urgency.normal
     call_id: int | None = None
+    callback_phone: str | None = None
+    confidential: bool = False
 
 
 def intake(session: Session, actor: Actor, draft: TicketDraft) -> Ticket:
@@ -64,6 +66,8 @@ def intake(session: Session, actor: Actor, draft: TicketDraft) -> Ticket:
             summary=draft.summary.strip(),
             description=draft.description.strip(),
             caller_id=caller.id if caller else None,
+            callback_phone=normalise_phone(draft.callback_phone) if draft.callback_phone else None,
+            confidential=draft.confidential,
             call_id=draft.call_id,
             created_by_id=actor.id,
             created_at=now,
@@ -116,7 +120,9 @@ def answer(
 
 def _dispatch_changes(ticket: Ticket, department_id: int) -> dict:
     now = utcnow()
-    due = dispatch_deadlines(now, ticket.request_type, ticket.urgency == Urgency.urgent)
+    due = dispatch_deadlines(
+        now, ticket.request_type, ticket.urgency == Urgency.urgent, high=ticket.urgency == Urgency.high
+    )
     return {
         "state": TicketState.dispatched,
         "department_id": department_id,

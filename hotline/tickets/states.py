@@ -51,8 +51,14 @@ class Channel(StrEnum):
 
 
 class Urgency(StrEnum):
-    normal = "normal"
-    urgent = "urgent"
+    """The same three levels as the triage (routing/urgency.py)."""
+
+    normal = "normal"  # 普通
+    high = "high"  # 较急
+    urgent = "urgent"  # 紧急
+
+
+URGENCY_NAMES = {Urgency.normal: "普通", Urgency.high: "较急", Urgency.urgent: "紧急"}
 
 
 class Action(StrEnum):

@@ -9,6 +9,7 @@ Rules:
 - a caller who hangs up before being answered is an abandoned call, kept on the missed-call list until called back.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
+from hotline.callers.models import mask_phone
 from hotline.callers.service import ensure_call
 from hotline.db import claim_row, transaction, utcnow
 from hotline.errors import Conflict, Invalid, NotFound
@@ -23,6 +25,7 @@ from hotline.events import Event, publish_after_commit
 from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, CallState, QueuedCall
 from routing.acd.settings import get_acd_settings
 
+log = logging.getLogger(__name__)
 MANUAL_STATES = {AgentState.ready, AgentState.not_ready, AgentState.offline}
 MAX_SKILLS_LENGTH = 200
 
@@ -55,7 +58,8 @@ def _publish(session: Session, kind: str, payload: dict) -> None:
     publish_after_commit(session, Event(f"acd.{kind}", payload))
 
 
-def _agent_changed(session: Session, presence: AgentPresence) -> None:
+def _agent_changed(session: Session, presence: AgentPresence, reason: str | None = None) -> None:
+    """`reason`: why the system changed the state (no_answer: 未接听自动示忙), so the console can say so."""
     _publish(
         session,
         "agent_state",
@@ -64,11 +68,12 @@ def _agent_changed(session: Session, presence: AgentPresence) -> None:
             "state": presence.state,
             "state_name": AGENT_STATE_NAMES[AgentState(presence.state)],
             "queued_call_id": presence.queued_call_id,
+            "reason": reason,
         },
     )
 
 
-def _call_changed(session: Session, call: QueuedCall) -> None:
+def _call_changed(session: Session, call: QueuedCall, reason: str | None = None) -> None:
     _publish(
         session,
         "call",
@@ -78,8 +83,9 @@ def _call_changed(session: Session, call: QueuedCall) -> None:
             "state": call.state,
             "offered_to": call.offered_to,
             "answered_by": call.answered_by,
-            "caller_phone": call.caller_phone,
+            "caller_phone": mask_phone(call.caller_phone),  # events reach browsers: never the full number
             "skill": call.skill,
+            "reason": reason,
         },
     )
 
@@ -123,7 +129,7 @@ def set_state(session: Session, actor: Actor, state: AgentState, skills: list[st
     return presence
 
 
-def _return_offer(session: Session, queued_call_id: int, now: datetime) -> None:
+def _return_offer(session: Session, queued_call_id: int, now: datetime, reason: str | None = None) -> None:
     call = session.get(QueuedCall, queued_call_id)
     if call is not None and call.state == CallState.offered:
         _lock(session, call)
@@ -131,7 +137,7 @@ def _return_offer(session: Session, queued_call_id: int, now: datetime) -> None:
         call.offered_to = None
         call.offered_at = None
         session.add(call)
-        _call_changed(session, call)
+        _call_changed(session, call, reason)
 
 
 def enqueue(session: Session, call_id: str, caller_phone: str | None = None, skill: str | None = None) -> QueuedCall:
@@ -259,8 +265,18 @@ def hangup(session: Session, call_id: str) -> QueuedCall:
         session.add(call)
         _call_changed(session, call)
     session.refresh(call)
+    _log_end(call)
     distribute(session)
     return call
+
+
+def _log_end(call: QueuedCall) -> None:
+    """One INFO line per call that ends: a hang-up is the normal end of a call, not an error."""
+    if call.state == CallState.abandoned:
+        log.info("call %s abandoned after %.0f s in the queue", call.call_external_id, call.wait_seconds or 0)
+    else:
+        talked = (call.ended_at - call.answered_at).total_seconds() if call.answered_at and call.ended_at else 0
+        log.info("call %s ended: answered by agent %s, %.0f s", call.call_external_id, call.answered_by, talked)
 
 
 @dataclass
@@ -283,9 +299,9 @@ def tick(session: Session, now: datetime | None = None) -> TickResult:
         try:
             presence = presence_of(session, call.offered_to)
             _lock(session, presence)
-            _return_offer(session, call.id, now)
+            _return_offer(session, call.id, now, "no_answer")
             _set(presence, AgentState.not_ready, now, queued_call_id=None)  # 未接听自动示忙
-            _agent_changed(session, presence)
+            _agent_changed(session, presence, "no_answer")
             session.commit()
             result.rolled_over.append(call.id)
         except Conflict:

@@ -7,6 +7,8 @@ import typer
 sim_app = typer.Typer(help="联动单位模拟服务（110 / 数字城管），供测试与演示", no_args_is_help=True)
 linkage_app = typer.Typer(help="联动：投递发件箱、查看与重投死信", no_args_is_help=True)
 
+SIM_PORTS = {"110": 9110, "119": 9119, "120": 9121, "city": 9120}
+
 
 def partner_sim(
     partner: str, host: str, port: int, key: str, callback_url: str, step_seconds: float, state_file: Path | None
@@ -19,13 +21,13 @@ def partner_sim(
     from routing.linkage.sim import create_sim
 
     if partner not in PARTNERS:
-        raise typer.BadParameter("联动单位只能是 110 或 city")
+        raise typer.BadParameter(f"联动单位只能是 {'、'.join(PARTNERS)}")
     settings = get_settings()
     key = key or get_linkage_settings().key(partner)
     if not key:
         raise typer.BadParameter("请用 --key 或环境变量给出共享密钥")
     callback_url = (callback_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    port = port or (9110 if partner == "110" else 9120)
+    port = port or SIM_PORTS[partner]
     typer.echo(f"模拟{partner}联动单位：http://{host}:{port}，回传到 {callback_url}")
     app = create_sim(partner, key, callback_url, step_seconds, state_file)
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -34,7 +36,7 @@ def partner_sim(
 def _sim_command(partner: str, title: str) -> None:
     def command(
         host: str = typer.Option("127.0.0.1"),
-        port: int = typer.Option(0, help="默认 110 → 9110，city → 9120"),
+        port: int = typer.Option(0, help="默认 110 → 9110，119 → 9119，120 → 9121，city → 9120"),
         key: str = typer.Option("", help="共享密钥；默认取 HOTLINE_LINKAGE_110_KEY / HOTLINE_LINKAGE_CITY_KEY"),
         callback_url: str = typer.Option("", help="热线地址（回传状态用）；默认 http://HOTLINE_HOST:HOTLINE_PORT"),
         step_seconds: float = typer.Option(2.0, help="两次状态回传之间的秒数"),
@@ -47,6 +49,8 @@ def _sim_command(partner: str, title: str) -> None:
 
 
 _sim_command("110", "110 指挥中心")
+_sim_command("119", "119 消防救援指挥中心")
+_sim_command("120", "120 急救指挥中心")
 _sim_command("city", "数字城管平台")
 
 

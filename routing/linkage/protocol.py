@@ -8,15 +8,18 @@ to our own callback (回访), because the caller asked 12345 and 12345 checks th
 
 from pydantic import BaseModel, ConfigDict, Field
 
-TRANSFER_PATHS = {"110": "/api/transfers", "city": "/api/cases"}
+TRANSFER_PATHS = {"110": "/api/transfers", "119": "/api/transfers", "120": "/api/transfers", "city": "/api/cases"}
 
+# 119 and 120 speak 110's protocol (a city's 110/119/120 linkage platform is one system).
 STATUS_NAMES: dict[str, dict[str, str]] = {
     "110": {"received": "已接警", "dispatched": "已派警", "handled": "已处置", "closed": "已结案"},
+    "119": {"received": "已接警", "dispatched": "已出警", "handled": "已处置", "closed": "已结案"},
+    "120": {"received": "已接警", "dispatched": "已派车", "handled": "已救治", "closed": "已结案"},
     "city": {"立案": "已立案", "派遣": "已派遣", "处置": "已处置", "核查": "已核查", "结案": "已结案"},
 }
-FINAL_STATUS = {"110": "closed", "city": "结案"}
+FINAL_STATUS = {"110": "closed", "119": "closed", "120": "closed", "city": "结案"}
 # The status whose note is the partner's account of what was done: it becomes the ticket's latest reply.
-RESULT_STATUSES = {"110": {"handled", "closed"}, "city": {"处置", "结案"}}
+RESULT_STATUSES = {p: {"handled", "closed"} for p in ("110", "119", "120")} | {"city": {"处置", "结案"}}
 
 
 class _Strict(BaseModel):
@@ -54,5 +57,5 @@ class TransferIn(_Strict):
     caller_name: str | None = Field(default=None, max_length=50)
     district: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=200)
-    urgency: str = Field(default="normal", pattern="^(normal|urgent)$")
+    urgency: str = Field(default="normal", pattern="^(normal|high|urgent)$")
     note: str | None = Field(default=None, max_length=2000)

@@ -30,7 +30,7 @@ _REASONS = {
 
 
 class TransferRequest(BaseModel):
-    partner: Literal["110", "city"] = Field(description="110 或 city（数字城管）")
+    partner: Literal["110", "119", "120", "city"] = Field(description="110、119、120 或 city（数字城管）")
     note: str | None = Field(default=None, max_length=500, description="转办说明")
 
 
@@ -83,10 +83,10 @@ def _parse(model: type[BaseModel], raw: bytes) -> BaseModel:
         raise Invalid(f"联动消息格式错误：{str(exc)[:200]}", code="bad_linkage_message") from None
 
 
-@router.post("/tickets/{number}/transfer", response_model=TicketOut, summary="一键转办 110 / 数字城管")
+@router.post("/tickets/{number}/transfer", response_model=TicketOut, summary="一键转办 110 / 119 / 120 / 数字城管")
 def transfer(number: str, body: TransferRequest, session: SessionDep, actor: CurrentActor) -> TicketOut:
     ticket = service.transfer(session, actor, number, body.partner, body.note)
-    return outs(session, [ticket])[0]
+    return outs(session, [ticket], actor.role)[0]
 
 
 @router.get("/tickets/{number}/linkage", response_model=list[LinkOut], summary="工单的联动转办记录")

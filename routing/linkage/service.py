@@ -18,6 +18,7 @@ from hotline.db import utcnow
 from hotline.errors import Invalid, NotFound
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
+from hotline.tickets.privacy import partner_may_know_caller
 from hotline.tickets.service import _close  # the lifecycle's own close: merged children close with the ticket
 from hotline.tickets.states import Action, Channel, RequestType, TicketState, Urgency
 from hotline.tickets.steps import record, step
@@ -30,7 +31,7 @@ from routing.linkage.protocol import (
     StatusIn,
     TransferIn,
 )
-from routing.linkage.settings import PARTNER_NAMES, PARTNERS, get_linkage_settings
+from routing.linkage.settings import EMERGENCY, PARTNER_NAMES, PARTNERS, get_linkage_settings
 
 CHANNELS = {"110": Channel.transfer_110, "city": Channel.city_management}
 
@@ -42,12 +43,13 @@ def partner_actor(partner: str) -> Actor:
 
 def check_partner(partner: str) -> str:
     if partner not in PARTNERS:
-        raise NotFound(f"没有名为 {partner} 的联动单位（可选：110、city）", code="unknown_partner")
+        raise NotFound(f"没有名为 {partner} 的联动单位（可选：{'、'.join(PARTNERS)}）", code="unknown_partner")
     return partner
 
 
 def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, note: str | None) -> dict:
-    phone = session.get(Caller, ticket.caller_id) if ticket.caller_id else None
+    known = ticket.caller_id and partner_may_know_caller(ticket.confidential, partner)
+    phone = session.get(Caller, ticket.caller_id) if known else None
     payload: dict = {
         "idempotency_key": key,
         "ticket_number": ticket.number,
@@ -156,8 +158,8 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
             if final and partner == "city":
                 changes |= {"state": TicketState.callback_pending, "callback_due_at": callback_due(utcnow())}
             record(session, ticket, actor, Action.partner_update, changes, _status_note(partner, body))
-            if final and partner == "110":
-                _close(session, ticket, actor, "110 已结案，工单办结")
+            if final and partner in EMERGENCY:
+                _close(session, ticket, actor, f"{partner} 已结案，工单办结")
     except IntegrityError:
         # The same callback raced itself in from two connections: the other one won.
         session.rollback()
@@ -168,6 +170,8 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
 def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcome:
     """联动转入: a non-police matter from 110 (or a case from 数字城管) becomes a ticket in the dispatch queue."""
     check_partner(partner)
+    if partner not in CHANNELS:
+        raise Invalid(f"{PARTNER_NAMES[partner]}不向热线转入案件", code="partner_sends_no_cases")
     try:
         RequestType(body.request_type)
     except ValueError:

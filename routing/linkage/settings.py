@@ -5,8 +5,15 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PARTNERS = ("110", "city")
-PARTNER_NAMES = {"110": "110 指挥中心", "city": "数字城管平台"}
+PARTNERS = ("110", "119", "120", "city")
+PARTNER_NAMES = {
+    "110": "110 指挥中心",
+    "119": "119 消防救援指挥中心",
+    "120": "120 急救指挥中心",
+    "city": "数字城管平台",
+}
+# Emergency services: their 结案 ends our part, as a police matter's does.
+EMERGENCY = ("110", "119", "120")
 
 
 class LinkageSettings(BaseSettings):
@@ -14,6 +21,10 @@ class LinkageSettings(BaseSettings):
 
     linkage_110_url: str = Field(default="", description="110 linkage endpoint base URL, e.g. http://10.0.0.5:9110")
     linkage_110_key: str = Field(default="", description="shared HMAC key with 110")
+    linkage_119_url: str = Field(default="", description="119 linkage endpoint base URL (same protocol as 110)")
+    linkage_119_key: str = Field(default="", description="shared HMAC key with 119")
+    linkage_120_url: str = Field(default="", description="120 linkage endpoint base URL (same protocol as 110)")
+    linkage_120_key: str = Field(default="", description="shared HMAC key with 120")
     linkage_city_url: str = Field(default="", description="数字城管 platform base URL")
     linkage_city_key: str = Field(default="", description="shared HMAC key with 数字城管")
     linkage_replay_window_seconds: int = Field(default=300, description="signed requests older/newer are refused")
@@ -28,10 +39,10 @@ class LinkageSettings(BaseSettings):
     linkage_worker: bool = Field(default=True, description="run the outbox worker inside the app")
 
     def url(self, partner: str) -> str:
-        return (self.linkage_110_url if partner == "110" else self.linkage_city_url).rstrip("/")
+        return str(getattr(self, f"linkage_{partner}_url")).rstrip("/")
 
     def key(self, partner: str) -> str:
-        return self.linkage_110_key if partner == "110" else self.linkage_city_key
+        return str(getattr(self, f"linkage_{partner}_key"))
 
 
 @lru_cache

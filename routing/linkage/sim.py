@@ -154,7 +154,7 @@ def create_sim(
         case = state.cases.get(idem)
         duplicate = case is not None
         if case is None:
-            prefix = "JJ" if partner == "110" else "CG"
+            prefix = {"110": "JJ", "119": "XF", "120": "JH"}.get(partner, "CG")
             case = {
                 "case_id": f"{prefix}{uuid.uuid4().hex[:10].upper()}",
                 "ticket_number": payload.get("ticket_number"),

@@ -124,6 +124,15 @@ def test_complaint_dispatched_friday_before_national_day(cal: WorkCalendar, limi
     assert d.reply_due_at.tzinfo is UTC
 
 
+def test_high_urgency_complaint_signs_in_one_working_hour_and_is_handled_within_a_working_day(cal, limits) -> None:
+    # 较急, Fri 2025-09-26 16:00: sign 1 h → 17:00; handle 1 working day (7.5 h) instead of 5: 1.5 h on Friday,
+    # then Sun 09-28 (a moved working day) 08:30–12:00 and 13:30–16:00 → 16:00.
+    d = dispatch_deadlines(bj(2025, 9, 26, 16), "投诉", urgent=False, limits=limits, calendar=cal, high=True)
+    assert d.sign_due_at == utc(2025, 9, 26, 9, 0)
+    assert d.reply_due_at == utc(2025, 9, 28, 8, 0)
+    assert (limits.high_sign_working_hours, limits.high_handle_working_days) == (1, 1)
+
+
 def test_consult_dispatched_at_17_before_a_weekend(cal: WorkCalendar, limits) -> None:
     # Fri 2025-03-14 17:00: 0.5 h left that day; Mon 03-17: 1.5 h more → sign 10:00;
     # 7 h more for the 1-day consult → Mon 17:00.

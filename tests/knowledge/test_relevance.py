@@ -78,3 +78,37 @@ def test_limit_is_respected_and_results_are_stable(guide_index: SearchIndex) -> 
     first = [h.id for h in guide_index.search("机动车驾驶证", 7)]
     assert len(first) == 7
     assert first == [h.id for h in guide_index.search("机动车驾驶证", 7)]
+
+
+def test_copies_of_one_item_collapse_into_one_hit(guide_index: SearchIndex) -> None:
+    titles = [h.title for h in guide_index.search("机动车驾驶证持军警驾驶证申领", 5)]
+    assert len(titles) == len(set(titles))
+
+
+def test_below_the_relevance_threshold_nothing_is_shown(guide_index: SearchIndex) -> None:
+    from knowledge.search import MIN_RELEVANCE
+
+    assert guide_index.search("路灯坏了好几天没人修", 5, min_relevance=MIN_RELEVANCE) == []
+    hits = guide_index.search("残疾证丢了怎么补办", 5, min_relevance=MIN_RELEVANCE)
+    assert hits and all(h.relevance >= MIN_RELEVANCE for h in hits)
+
+
+def test_typed_words_steer_the_transcript(guide_index: SearchIndex) -> None:
+    from knowledge.search import combined_terms
+
+    spoken = "我想问一下退休的事情，我今年到年龄了"
+    terms, weights = combined_terms("养老金 申领", spoken)
+    hits = guide_index.search_terms(terms, 3, weights=weights)
+    assert hits[0].title == "企业职工基本养老金申领"
+    assert dict(zip(terms, weights, strict=True))["养老金"] == 2.0
+
+
+def test_judged_questions_hit_at_3_on_the_held_out_half(guide_index: SearchIndex) -> None:
+    from knowledge.relevance_eval import evaluate
+    from knowledge.search import MIN_RELEVANCE
+
+    figures = evaluate(guide_index, MIN_RELEVANCE, "test")
+    assert figures["answerable"] >= 50
+    # Target 0.90 is not met on the held-out half (0.83, docs/knowledge.md); this guards against going back.
+    assert figures["hit_at_3"] >= 0.8, figures["misses"]
+    assert figures["no_match_right"] >= 0.8

@@ -44,7 +44,7 @@ def test_urgency_cues() -> None:
     assert detect_urgency("楼道里燃气泄漏，味道很大").level == "urgent"
     assert detect_urgency("工地有人从脚手架坠落").level == "urgent"
     assert detect_urgency("对面楼着火了").level == "urgent"
-    assert detect_urgency("小区又停电了").level == "high"
+    assert detect_urgency("小区又停电了，到现在还没来电").level == "high"
     assert detect_urgency("咨询社保补缴政策").level == "normal"
 
 

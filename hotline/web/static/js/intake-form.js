@@ -30,7 +30,7 @@ export function intakeForm({ onFiled, onCancel }) {
       "div",
       { class: "grid-2" },
       field("诉求类型", select("request_type", types, "投诉")),
-      field("紧急程度", select("urgency", { normal: "普通", urgent: "紧急" }, "normal")),
+      field("紧急程度", select("urgency", { normal: "普通", high: "较急", urgent: "紧急" }, "normal")),
       field("来电号码", el("input", { id: "caller_phone", name: "caller_phone", type: "tel", autocomplete: "off" })),
       field("来电人（可选）", el("input", { id: "caller_name", name: "caller_name", autocomplete: "off" })),
       field("区域", el("input", { id: "district", name: "district", autocomplete: "off", placeholder: "如：A2区" })),

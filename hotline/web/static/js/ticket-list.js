@@ -22,6 +22,7 @@ function row(ticket, { selected, showDepartment, onSelect }) {
         el("span", { class: "ticket-number" }, ticket.number),
         stateBadge(ticket.state, ticket.state_name),
         ticket.urgency === "urgent" ? el("span", { class: "badge urgent" }, "紧急") : null,
+        ticket.urgency === "high" ? el("span", { class: "badge high" }, "较急") : null,
         ticket.supervised ? el("span", { class: "badge supervised" }, "督办") : null,
       ),
       el("span", { class: "row-summary" }, ticket.summary),

@@ -5,6 +5,7 @@ import { actionsFor, isBusy, isFormOpen, renderActions } from "./actions.js";
 import { api, downloadAttachment } from "./api.js";
 import { connectLive } from "./live.js";
 import { setLiveStatus } from "./shell.js";
+import { renderCall } from "./call-view.js";
 import { renderTicketList } from "./ticket-list.js";
 import { renderDeadlines, renderTicketFacts, renderTicketHeader, renderTicketTexts } from "./ticket-view.js";
 import { debounce, el, renderTimeline, toast } from "./ui.js";
@@ -67,6 +68,7 @@ export function createWorkbench(options) {
           box,
           renderTicketTexts(ticket),
           renderTicketFacts(ticket),
+          renderCall(ticket),
         ),
         el(
           "section",

@@ -1,0 +1,34 @@
+"""119 and 120 are linkage partners like 110: the console's referral has its one-key transfer."""
+
+import pytest
+
+from hotline.errors import Invalid
+from hotline.tickets import service as tickets
+from hotline.tickets.states import RequestType, TicketState, Urgency
+from routing.linkage import service
+from routing.linkage.protocol import FINAL_STATUS, STATUS_NAMES, TRANSFER_PATHS, TransferIn
+from routing.linkage.settings import PARTNER_NAMES, LinkageSettings, get_linkage_settings
+
+
+def test_119_and_120_speak_110s_protocol() -> None:
+    settings = LinkageSettings(linkage_119_url="http://10.0.0.9:9119/", linkage_120_key="k120")
+    assert settings.url("119") == "http://10.0.0.9:9119" and settings.key("120") == "k120"
+    for partner in ("119", "120"):
+        assert TRANSFER_PATHS[partner] == TRANSFER_PATHS["110"] and FINAL_STATUS[partner] == "closed"
+        assert set(STATUS_NAMES[partner]) == set(STATUS_NAMES["110"])
+
+
+def test_an_unconfigured_120_is_named_and_nothing_is_written(session, people, monkeypatch) -> None:
+    monkeypatch.delenv("HOTLINE_LINKAGE_120_URL", raising=False)
+    get_linkage_settings.cache_clear()
+    draft = tickets.TicketDraft(RequestType.help, "老人晕倒", "老人在家晕倒叫不醒", urgency=Urgency.urgent)
+    number = tickets.intake(session, people.agent, draft).number
+    with pytest.raises(Invalid, match=PARTNER_NAMES["120"]):
+        service.transfer(session, people.agent, number, "120", "来电中一键转120")
+    assert tickets.find_ticket(session, number).state == TicketState.received
+
+
+def test_119_hands_no_cases_to_the_hotline(session, people) -> None:
+    body = TransferIn(idempotency_key="k1", summary="求助", description="非火警求助")
+    with pytest.raises(Invalid, match="不向热线转入案件"):
+        service.receive_transfer(session, "119", body)
