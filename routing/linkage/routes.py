@@ -11,7 +11,9 @@ from hotline.auth.deps import CurrentActor, SessionDep, require_roles
 from hotline.auth.models import Role
 from hotline.errors import Invalid, Unauthorized
 from hotline.tickets.queries import outs, visible_ticket
+from hotline.tickets.registry import describe, step_of
 from hotline.tickets.schemas import TicketOut
+from hotline.tickets.states import Action
 from routing.linkage import outbox, service
 from routing.linkage.nonces import remember_nonce
 from routing.linkage.protocol import StatusIn, TransferIn
@@ -83,7 +85,12 @@ def _parse(model: type[BaseModel], raw: bytes) -> BaseModel:
         raise Invalid(f"联动消息格式错误：{str(exc)[:200]}", code="bad_linkage_message") from None
 
 
-@router.post("/tickets/{number}/transfer", response_model=TicketOut, summary="一键转办 110 / 119 / 120 / 数字城管")
+@router.post(
+    "/tickets/{number}/transfer",
+    response_model=TicketOut,
+    summary=step_of(Action.transfer).summary,
+    description=describe([step_of(Action.transfer)]),
+)
 def transfer(number: str, body: TransferRequest, session: SessionDep, actor: CurrentActor) -> TicketOut:
     ticket = service.transfer(session, actor, number, body.partner, body.note)
     return outs(session, [ticket], actor.role)[0]

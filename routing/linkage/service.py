@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
+from hotline.auth.models import Role
 from hotline.callers.models import Caller
 from hotline.callers.service import caller_for
 from hotline.clock import callback_due
@@ -19,7 +20,8 @@ from hotline.errors import Invalid, NotFound
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
 from hotline.tickets.privacy import partner_may_know_caller
-from hotline.tickets.service import _close  # the lifecycle's own close: merged children close with the ticket
+from hotline.tickets.registry import Public, Step, declare, handles
+from hotline.tickets.service import close_ticket
 from hotline.tickets.states import Action, Channel, RequestType, TicketState, Urgency
 from hotline.tickets.steps import record, step
 from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage
@@ -34,6 +36,17 @@ from routing.linkage.protocol import (
 from routing.linkage.settings import EMERGENCY, PARTNER_NAMES, PARTNERS, get_linkage_settings
 
 CHANNELS = {"110": Channel.transfer_110, "city": Channel.city_management}
+
+# Linkage's own ticket steps, in the lifecycle's registry (roles, states, names, what callers read).
+declare(
+    Step(Action.transfer, "转办联动单位", frozenset({Role.agent, Role.supervisor}),
+         frozenset({TicketState.received, TicketState.reopened, TicketState.returned}), path="transfer",
+         summary="一键转办 110 / 119 / 120 / 数字城管", public=Public("已转交联动单位（110 或数字城管）办理")),
+    # Only the partners' signed callbacks (the system) report their progress or hand tickets over.
+    Step(Action.partner_update, "联动反馈", frozenset(), frozenset({TicketState.transferred}),
+         public=Public("联动单位反馈：{actor}已更新办理进展")),
+    Step(Action.partner_intake, "联动转入", frozenset(), public=Public("您的诉求已受理", shared=None)),
+)  # fmt: skip
 
 
 def partner_actor(partner: str) -> Actor:
@@ -73,6 +86,7 @@ def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, 
     return payload
 
 
+@handles(Action.transfer)
 def transfer(session: Session, actor: Actor, number: str, partner: str, note: str | None = None) -> Ticket:
     """转办联动单位: the ticket waits for the partner; the message goes out through the outbox."""
     check_partner(partner)
@@ -159,7 +173,7 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
                 changes |= {"state": TicketState.callback_pending, "callback_due_at": callback_due(utcnow())}
             record(session, ticket, actor, Action.partner_update, changes, _status_note(partner, body))
             if final and partner in EMERGENCY:
-                _close(session, ticket, actor, f"{partner} 已结案，工单办结")
+                close_ticket(session, ticket, actor, f"{partner} 已结案，工单办结")
     except IntegrityError:
         # The same callback raced itself in from two connections: the other one won.
         session.rollback()
