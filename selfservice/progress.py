@@ -120,7 +120,7 @@ def find_progress(session: Session, number: str, phone: str) -> PublicProgress |
     ids = {e.department_id for e in events + shared if e.department_id} | {handling.department_id}
     departments = dict(session.exec(select(Department.id, Department.name).where(Department.id.in_(ids))).all())
     if main:  # their own steps up to the merge, then the main ticket's handling (before the merge too)
-        merge = next(e for e in events if e.action == "merge" and e.to_state == TicketState.merged)
+        merge = next(e for e in events if e.action == Action.merge and e.to_state == TicketState.merged)
         steps = [PublicStep(e.at, text) for e in events if e.at <= merge.at and (text := _step_text(e, departments))]
         steps += [PublicStep(e.at, text, merged=True) for e in shared
                   if (text := _step_text(e, departments, own=False))]  # fmt: skip
