@@ -6,7 +6,7 @@ Sub-words (as jieba's search mode does) let 社会保险 in a question meet 社�
 
 from functools import lru_cache
 
-from classifier.text import get_tokenizer, tokenize
+from hotline.text import get_tokenizer, tokenize
 
 # Words that say nothing about which article is meant: question words and the filler of speech.
 # They are rare in the guides, so BM25 would otherwise give them a high weight.
