@@ -22,7 +22,8 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.states import Action, TicketState
 from hotline.tickets.steps import record, step
 from routing.linkage.models import LinkageTransfer, OutboxMessage
-from routing.linkage.settings import PARTNER_NAMES, LinkageSettings, get_linkage_settings
+from routing.linkage.partners import partner_of
+from routing.linkage.settings import LinkageSettings, get_linkage_settings
 from routing.linkage.signing import sign_headers
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def _acknowledged(session: Session, message: OutboxMessage, ack: dict) -> None:
     actor = partner_actor(message.partner)
     try:
         with step(session, actor, ticket.number, Action.partner_update) as ticket:
-            note = f"{PARTNER_NAMES[message.partner]}已签收转办，对方案件号 {case_id}"
+            note = f"{partner_of(message.partner).name}已签收转办，对方案件号 {case_id}"
             record(session, ticket, actor, Action.partner_update, {}, note)
     except (Conflict, NotFound):
         log.info("ack of %s not recorded in history: ticket moved on", message.id)

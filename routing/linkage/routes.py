@@ -16,8 +16,9 @@ from hotline.tickets.schemas import TicketOut
 from hotline.tickets.states import Action
 from routing.linkage import outbox, service
 from routing.linkage.nonces import remember_nonce
+from routing.linkage.partners import PARTNERS, partner_of
 from routing.linkage.protocol import StatusIn, TransferIn
-from routing.linkage.settings import PARTNER_NAMES, get_linkage_settings
+from routing.linkage.settings import get_linkage_settings
 from routing.linkage.signing import check_signature
 
 router = APIRouter(prefix="/api", tags=["联动 linkage"])
@@ -32,7 +33,7 @@ _REASONS = {
 
 
 class TransferRequest(BaseModel):
-    partner: Literal["110", "119", "120", "city"] = Field(description="110、119、120 或 city（数字城管）")
+    partner: Literal[tuple(PARTNERS)] = Field(description="110、119、120 或 city（数字城管）")  # type: ignore[valid-type]
     note: str | None = Field(default=None, max_length=500, description="转办说明")
 
 
@@ -63,7 +64,7 @@ class Signed(BaseModel):
 
 async def signed(partner: str, request: Request) -> Signed:
     """The request must carry a valid signature of the partner's shared key (checked before any JSON parsing)."""
-    service.check_partner(partner)
+    partner_of(partner)
     settings = get_linkage_settings()
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
@@ -102,7 +103,7 @@ def ticket_links(number: str, session: SessionDep, actor: CurrentActor) -> list[
     return [
         LinkOut(
             partner=t.partner,
-            partner_name=PARTNER_NAMES[t.partner],
+            partner_name=PARTNERS[t.partner].name,
             direction=t.direction,
             partner_case_id=t.partner_case_id,
             status=t.status,

@@ -22,20 +22,12 @@ from hotline.tickets.numbers import next_ticket_number
 from hotline.tickets.privacy import partner_may_know_caller
 from hotline.tickets.registry import Public, Step, declare, handles
 from hotline.tickets.service import close_ticket
-from hotline.tickets.states import Action, Channel, RequestType, TicketState, Urgency
+from hotline.tickets.states import Action, RequestType, TicketState, Urgency
 from hotline.tickets.steps import record, step
 from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage
-from routing.linkage.protocol import (
-    FINAL_STATUS,
-    RESULT_STATUSES,
-    STATUS_NAMES,
-    TRANSFER_PATHS,
-    StatusIn,
-    TransferIn,
-)
-from routing.linkage.settings import EMERGENCY, PARTNER_NAMES, PARTNERS, get_linkage_settings
-
-CHANNELS = {"110": Channel.transfer_110, "city": Channel.city_management}
+from routing.linkage.partners import partner_of
+from routing.linkage.protocol import StatusIn, TransferIn
+from routing.linkage.settings import get_linkage_settings
 
 # Linkage's own ticket steps, in the lifecycle's registry (roles, states, names, what callers read).
 declare(
@@ -51,17 +43,11 @@ declare(
 
 def partner_actor(partner: str) -> Actor:
     """The partner's callbacks act as the system (they passed the signature check, not a login)."""
-    return Actor(id=None, name=PARTNER_NAMES[partner], role="system")
-
-
-def check_partner(partner: str) -> str:
-    if partner not in PARTNERS:
-        raise NotFound(f"没有名为 {partner} 的联动单位（可选：{'、'.join(PARTNERS)}）", code="unknown_partner")
-    return partner
+    return Actor(id=None, name=partner_of(partner).name, role="system")
 
 
 def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, note: str | None) -> dict:
-    known = ticket.caller_id and partner_may_know_caller(ticket.confidential, partner)
+    known = ticket.caller_id and partner_may_know_caller(ticket.confidential, partner_of(partner).emergency)
     phone = session.get(Caller, ticket.caller_id) if known else None
     payload: dict = {
         "idempotency_key": key,
@@ -89,18 +75,18 @@ def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, 
 @handles(Action.transfer)
 def transfer(session: Session, actor: Actor, number: str, partner: str, note: str | None = None) -> Ticket:
     """转办联动单位: the ticket waits for the partner; the message goes out through the outbox."""
-    check_partner(partner)
+    declared = partner_of(partner)
     if not get_linkage_settings().url(partner):
-        raise Invalid(f"尚未配置{PARTNER_NAMES[partner]}的联动地址，无法转办", code="partner_not_configured")
+        raise Invalid(f"尚未配置{declared.name}的联动地址，无法转办", code="partner_not_configured")
     with step(session, actor, number, Action.transfer) as ticket:
         key = uuid.uuid4().hex
-        text = f"转{PARTNER_NAMES[partner]}" + (f"：{note.strip()}" if note and note.strip() else "")
+        text = f"转{declared.name}" + (f"：{note.strip()}" if note and note.strip() else "")
         record(session, ticket, actor, Action.transfer, {"state": TicketState.transferred, "sla_flag": None}, text)
         link = LinkageTransfer(partner=partner, direction="out", ticket_id=ticket.id, idempotency_key=key)
         session.add(link)
         session.flush()
         payload = _transfer_payload(session, ticket, partner, key, note)
-        session.add(OutboxMessage(partner=partner, transfer_id=link.id, path=TRANSFER_PATHS[partner], payload=payload))
+        session.add(OutboxMessage(partner=partner, transfer_id=link.id, path=declared.transfer_path, payload=payload))
     return ticket
 
 
@@ -118,8 +104,8 @@ def _seen(session: Session, partner: str, message_id: str) -> InboundMessage | N
 
 
 def _status_note(partner: str, body: StatusIn) -> str:
-    name = STATUS_NAMES[partner][body.status]
-    parts = [f"{PARTNER_NAMES[partner]}{name}"]
+    declared = partner_of(partner)
+    parts = [f"{declared.name}{declared.statuses[body.status]}"]
     if body.case_id:
         parts.append(f"（案件号 {body.case_id}）")
     if body.note:
@@ -133,9 +119,9 @@ def _status_note(partner: str, body: StatusIn) -> str:
 
 def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
     """联动反馈: append the partner's status to the ticket; their final status ends our wait."""
-    check_partner(partner)
-    if body.status not in STATUS_NAMES[partner]:
-        known = "、".join(STATUS_NAMES[partner])
+    declared = partner_of(partner)
+    if body.status not in declared.statuses:
+        known = "、".join(declared.statuses)
         raise Invalid(f"未知的联动状态 {body.status}（可选：{known}）", code="unknown_status")
     if _seen(session, partner, body.event_id):
         session.rollback()
@@ -166,13 +152,13 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
         with step(session, actor, ticket.number, Action.partner_update) as ticket:
             session.add_all([message, link])
             changes: dict = {}
-            if body.status in RESULT_STATUSES[partner] and body.note:
+            if body.status in declared.result_statuses and body.note:
                 changes["latest_reply"] = body.note.strip()
-            final = body.status == FINAL_STATUS[partner]
-            if final and partner == "city":
+            final = body.status == declared.final_status
+            if final and not declared.emergency:
                 changes |= {"state": TicketState.callback_pending, "callback_due_at": callback_due(utcnow())}
             record(session, ticket, actor, Action.partner_update, changes, _status_note(partner, body))
-            if final and partner in EMERGENCY:
+            if final and declared.emergency:
                 close_ticket(session, ticket, actor, f"{partner} 已结案，工单办结")
     except IntegrityError:
         # The same callback raced itself in from two connections: the other one won.
@@ -183,9 +169,9 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
 
 def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcome:
     """联动转入: a non-police matter from 110 (or a case from 数字城管) becomes a ticket in the dispatch queue."""
-    check_partner(partner)
-    if partner not in CHANNELS:
-        raise Invalid(f"{PARTNER_NAMES[partner]}不向热线转入案件", code="partner_sends_no_cases")
+    declared = partner_of(partner)
+    if declared.channel is None:
+        raise Invalid(f"{declared.name}不向热线转入案件", code="partner_sends_no_cases")
     try:
         RequestType(body.request_type)
     except ValueError:
@@ -201,7 +187,7 @@ def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcom
         now = utcnow()
         ticket = Ticket(
             number=next_ticket_number(session, now),
-            channel=CHANNELS[partner],
+            channel=declared.channel,
             request_type=body.request_type,
             district=body.district,
             address=body.address,
@@ -213,7 +199,7 @@ def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcom
         )
         session.add(ticket)
         session.flush()
-        note = f"{PARTNER_NAMES[partner]}转来" + (f"（案件号 {body.case_id}）" if body.case_id else "")
+        note = f"{declared.name}转来" + (f"（案件号 {body.case_id}）" if body.case_id else "")
         note += f"：{body.note.strip()}" if body.note and body.note.strip() else ""
         record(session, ticket, actor, Action.partner_intake, {"state": TicketState.received}, note)
         session.add(

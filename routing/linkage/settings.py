@@ -5,15 +5,7 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PARTNERS = ("110", "119", "120", "city")
-PARTNER_NAMES = {
-    "110": "110 指挥中心",
-    "119": "119 消防救援指挥中心",
-    "120": "120 急救指挥中心",
-    "city": "数字城管平台",
-}
-# Emergency services: their 结案 ends our part, as a police matter's does.
-EMERGENCY = ("110", "119", "120")
+from routing.linkage.partners import partner_of
 
 
 class LinkageSettings(BaseSettings):
@@ -38,11 +30,12 @@ class LinkageSettings(BaseSettings):
     linkage_poll_seconds: float = Field(default=1.0, gt=0, description="outbox worker poll interval")
     linkage_worker: bool = Field(default=True, description="run the outbox worker inside the app")
 
+    # Each declared partner has its two fields here; an undeclared one is refused, not given another's.
     def url(self, partner: str) -> str:
-        return str(getattr(self, f"linkage_{partner}_url")).rstrip("/")
+        return str(getattr(self, f"linkage_{partner_of(partner).code}_url")).rstrip("/")
 
     def key(self, partner: str) -> str:
-        return str(getattr(self, f"linkage_{partner}_key"))
+        return str(getattr(self, f"linkage_{partner_of(partner).code}_key"))
 
 
 @lru_cache
