@@ -1,9 +1,10 @@
 """Approval source settings (`HOTLINE_APPROVALS_*`): embedded store, or a platform's HTTP API."""
 
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.settings import cached_settings
 
 # Our field → the platform's field in its JSON answer. Override with HOTLINE_APPROVALS_FIELD_MAP (JSON).
 DEFAULT_FIELD_MAP = {
@@ -38,6 +39,6 @@ class ApprovalSettings(BaseSettings):
     field_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FIELD_MAP))
 
 
-@lru_cache
+@cached_settings
 def get_approval_settings() -> ApprovalSettings:
     return ApprovalSettings()

@@ -1,11 +1,12 @@
 """ASR settings from `HOTLINE_*` environment variables (kept apart from the core's settings)."""
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.settings import cached_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,6 @@ class AsrSettings(BaseSettings):
         return self.asr_workers if self.asr_workers > 0 else (os.cpu_count() or 1)
 
 
-@lru_cache
+@cached_settings
 def get_asr_settings() -> AsrSettings:
     return AsrSettings()

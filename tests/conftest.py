@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 
 import hotline.models  # noqa: F401  (the whole schema)
 from hotline.db import engine_for
-from hotline.settings import get_settings
+from hotline.settings import get_settings, reset_all_settings
 
 PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI") == "true"
@@ -77,11 +77,7 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 40) -> None
 
 def reset_settings() -> None:
     """Every package caches its settings; a test that changes the environment must drop them all."""
-    from asr.settings import get_asr_settings
-    from routing.acd.settings import get_acd_settings
-
-    for cached in (get_settings, get_asr_settings, get_acd_settings):
-        cached.cache_clear()
+    reset_all_settings()
 
 
 def _pg_url(database: str) -> str:

@@ -1,10 +1,10 @@
 """Linkage settings (`HOTLINE_LINKAGE_*`): partners' addresses and shared keys, delivery policy."""
 
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hotline.settings import cached_settings
 from routing.linkage.partners import partner_of
 
 
@@ -38,6 +38,6 @@ class LinkageSettings(BaseSettings):
         return str(getattr(self, f"linkage_{partner_of(partner).code}_key"))
 
 
-@lru_cache
+@cached_settings
 def get_linkage_settings() -> LinkageSettings:
     return LinkageSettings()
