@@ -2,14 +2,16 @@
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from classifier.heads import HeadPrediction
 from classifier.model_store import ModelError
-from classifier.predictor import EmptyText, load_predictor
 from hotline.errors import DomainError, Invalid
 from routing.catalogue import departments, match_catalogue
 from routing.jurisdiction import Jurisdiction, find_jurisdiction
 from routing.urgency import detect_urgency, triage_details
+
+if TYPE_CHECKING:
+    from classifier.heads import HeadPrediction
 
 
 class ModelUnavailable(DomainError):
@@ -48,7 +50,7 @@ class Suggestion:
         return asdict(self)
 
 
-def _from_head(head: HeadPrediction) -> Field:
+def _from_head(head: "HeadPrediction") -> Field:
     return Field(head.label, head.confidence, [Choice(s.label, s.confidence) for s in head.top], head.reason, "model")
 
 
@@ -60,7 +62,7 @@ def _unit_name(label: str, place: Jurisdiction) -> tuple[str, str]:
     return (unit.name, unit.code) if unit else (label, label)
 
 
-def decide_department(head: HeadPrediction, text: str, topic: str, place: Jurisdiction) -> Field:
+def decide_department(head: "HeadPrediction", text: str, topic: str, place: Jurisdiction) -> Field:
     hit = match_catalogue(text, topic, place.level)
     model_top = [Choice(_unit_name(s.label, place)[0], s.confidence) for s in head.top]
     if hit:
@@ -78,6 +80,9 @@ def suggest(text: str, address: str | None = None, model_dir: Path | None = None
     """Topic, request type, department, jurisdiction and urgency of a transcript or message."""
     if not text or not text.strip():
         raise Invalid("内容为空，无法给出派单建议", code="empty_text")
+    # Imported here: the model's heads load scikit-learn (seconds), which the server needs only once asked.
+    from classifier.predictor import EmptyText, load_predictor
+
     try:
         prediction = load_predictor(model_dir).predict(text)
     except ModelError as exc:
