@@ -32,6 +32,27 @@ IN_CI = os.environ.get("CI") == "true"
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+# What each lane needs, read from the tests themselves so a new test is marked without anyone remembering to:
+# `make test-fast` leaves out the marked ones, `make test` (CI) runs them all.
+_LANE_FIXTURES = {"browser": "browser", "site": "browser", "pg_database": "postgres", "processes": "slow"}
+_LANE_CALLS = {"require_redis": "redis", "start_app_worker": "slow"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        lanes = {lane for name, lane in _LANE_FIXTURES.items() if name in getattr(item, "fixturenames", ())}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db") == "postgresql":
+            lanes.add("postgres")
+        code = getattr(getattr(item, "function", None), "__code__", None)
+        if code is not None:
+            lanes |= {lane for name, lane in _LANE_CALLS.items() if name in code.co_names}
+        if item.path.name == "test_diarization.py":
+            lanes.add("diarization")
+        for lane in lanes:
+            item.add_marker(lane)
+
+
 def real_data(*parts: str) -> Path:
     """A file or folder of the real data (../shared/data or HOTLINE_DATA_DIR): skipped without it on a developer
     machine, a failure under CI=true."""
