@@ -72,16 +72,24 @@ _FIELD_MESSAGES = {
     "string_pattern_mismatch": "格式不正确",
     "datetime_parsing": "日期时间格式不正确",
     "date_parsing": "日期格式不正确",
+    "float_parsing": "应为数字",
+    "int_from_float": "应为整数",
+    "list_type": "应为列表",
+    "bool_type": "应为是/否",
+    "url_parsing": "网址格式不正确",
 }
+
+
+def field_message(err: dict) -> str:
+    """The Chinese words for one pydantic error; our own validators' messages are Chinese already."""
+    if err.get("type") == "value_error":
+        return str(err.get("ctx", {}).get("error") or err.get("msg", "输入有误"))
+    return _FIELD_MESSAGES.get(err.get("type", ""), err.get("msg", "输入有误"))
 
 
 def _field_error(err: dict) -> dict:
     location = ".".join(str(part) for part in err.get("loc", ()) if part != "body")
-    return {
-        "field": location,
-        "type": err.get("type"),
-        "message": _FIELD_MESSAGES.get(err.get("type", ""), err.get("msg", "输入有误")),
-    }
+    return {"field": location, "type": err.get("type"), "message": field_message(err)}
 
 
 def install_error_handlers(app: FastAPI) -> None:

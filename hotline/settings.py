@@ -6,9 +6,12 @@ the real data in `../shared/data` when it is there.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.security.config import check_timezone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +32,7 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 12 * 60
     argon2_time_cost: int = Field(default=3, ge=1, description="password hashing cost (passes)")
     argon2_memory_kib: int = Field(default=64 * 1024, ge=1024, description="password hashing memory")
-    timezone: str = "Asia/Shanghai"
+    timezone: Annotated[str, AfterValidator(check_timezone)] = "Asia/Shanghai"
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")
     sweep_interval_seconds: float = 60.0
