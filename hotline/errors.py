@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -102,6 +103,14 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = [_field_error(e) for e in exc.errors()]
         summary = "；".join(f"{f['field'] or '请求'}：{f['message']}" for f in fields[:5])
         return JSONResponse(error_body("invalid_input", f"输入有误：{summary}", fields=fields), status_code=422)
+
+    @app.exception_handler(OverflowError)
+    async def overflow(_: Request, exc: OverflowError) -> JSONResponse:  # SQLite: a Python int past 64 bits
+        return JSONResponse(error_body("number_out_of_range", "输入的数值超出允许范围"), status_code=422)
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:  # PostgreSQL: integer out of range, NUL, …
+        return JSONResponse(error_body("value_out_of_range", "输入的数值或文字超出数据库允许的范围"), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")
     sweep_interval_seconds: float = 60.0
-    max_attachment_bytes: int = 20 * 1024 * 1024
+    max_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="per reply attachment")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest request body of any other route (JSON, forms)"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

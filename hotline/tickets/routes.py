@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from hotline.auth.deps import CurrentActor, SessionDep
 from hotline.callers.service import call_by_external_id
 from hotline.errors import NotFound
+from hotline.security.types import IdPath, IdQuery, Offset
 from hotline.tickets import service
 from hotline.tickets.attachments import attachment_path, store_uploads
 from hotline.tickets.calls import TicketCall, ticket_call, ticket_recording
@@ -62,10 +63,10 @@ def tickets(
         Query(description="to_dispatch / returned / extensions / replies / callbacks / overdue / department"),
     ] = None,
     state: TicketState | None = None,
-    department_id: int | None = None,
+    department_id: IdQuery = None,
     q: Annotated[str | None, Query(max_length=100, description="编号、摘要或地址中的文字")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> TicketPage:
     items, total = list_tickets(session, actor, queue, state, department_id, q, limit, offset)
     return TicketPage(items=outs(session, items, actor.role), total=total)
@@ -98,7 +99,7 @@ def recording(number: Number, session: SessionDep, actor: CurrentActor) -> FileR
 
 
 @router.get("/{number}/attachments/{attachment_id}", summary="下载附件", response_class=FileResponse)
-def attachment(number: Number, attachment_id: int, session: SessionDep, actor: CurrentActor) -> FileResponse:
+def attachment(number: Number, attachment_id: IdPath, session: SessionDep, actor: CurrentActor) -> FileResponse:
     owner = visible_ticket(session, actor, number)
     item = session.exec(
         select(Attachment).where(Attachment.id == attachment_id, Attachment.ticket_id == owner.id)
