@@ -47,7 +47,15 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
         typer.echo(f"  {name:10s}{base}{path}")
     logging.basicConfig(level=logging.INFO)
     # Console messages are a few hundred bytes: compressing each one for every console costs more than it saves.
-    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_per_message_deflate=False)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; HOTLINE_TRUSTED_PROXIES decides.
+    uvicorn.run(
+        "hotline.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        ws_per_message_deflate=False,
+        proxy_headers=False,
+    )
 
 
 @db_app.command("upgrade", help="把数据库迁移到最新结构")

@@ -2,9 +2,10 @@
 
 from analytics.models import TicketReaction  # noqa: F401
 from approvals_bridge.models import ApprovalCase  # noqa: F401
-from hotline.auth.models import User
+from hotline.auth.models import LoginAudit, User
 from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.directory.models import Department
+from hotline.security.models import IdempotencyKey
 from hotline.tickets.assignments import TicketAssignment
 from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumberCounter
 from hotline.tickets.words import TicketWords
@@ -19,6 +20,8 @@ __all__ = [
     "Call",
     "Caller",
     "Department",
+    "IdempotencyKey",
+    "LoginAudit",
     "QueuedCall",
     "Ticket",
     "TicketAssignment",

@@ -58,6 +58,17 @@ def check_timezone(value: str) -> str:
     return value
 
 
+def check_networks(values: list[str]) -> list[str]:
+    from ipaddress import ip_network
+
+    for value in values:
+        try:
+            ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} 不是 IP 地址或网段（例如 10.0.0.5 或 10.0.1.0/24）") from exc
+    return values
+
+
 def _variable(cls: type[BaseSettings], field: str) -> str:
     return (str(cls.model_config.get("env_prefix", "")) + field).upper()
 
