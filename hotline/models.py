@@ -12,7 +12,7 @@ from hotline.tickets.words import TicketWords
 from knowledge.models import Article, ArticleRating, ArticleVersion  # noqa: F401
 from routing.acd.models import AgentPresence, QueuedCall
 from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage, SeenNonce  # noqa: F401
-from selfservice.models import LookupAudit, Open311Token  # noqa: F401
+from selfservice.models import LookupAudit, Open311Request, Open311Token  # noqa: F401
 
 __all__ = [
     "AgentPresence",

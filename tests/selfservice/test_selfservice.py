@@ -70,7 +70,8 @@ def test_ticket_progress_identity_rate_limits_and_audit(db, people, live_server,
     assert [lookup(f"20010100{i:02d}", PHONE).status_code for i in range(3)] == [404, 404, 429]
     with Session(engine_for(db)) as s:
         outcomes = [a.outcome for a in s.exec(select(LookupAudit).order_by(LookupAudit.id))]
-    assert outcomes[:3] == ["found", "not_found", "not_found"] and outcomes.count("rate_limited") == 3
+    # Three refusals, two audit rows: the number's first refusal and the address's; the repeat is not written again.
+    assert outcomes[:3] == ["found", "not_found", "not_found"] and outcomes.count("rate_limited") == 2
 
 
 def test_approval_status_by_page_api(db, live_server, limits):
@@ -78,7 +79,9 @@ def test_approval_status_by_page_api(db, live_server, limits):
         seed_demo(s, real_data(), 10)
         case = s.exec(select(ApprovalCase)).first()
     url = f"{live_server.url}/api/selfservice/approval"
-    ok = httpx.post(url, json={"application_no": case.application_no, "identity": case.id_last4})
+    ok = httpx.post(
+        url, json={"application_no": case.application_no, "identity": case.id_last6, "name": case.applicant_name}
+    )
     assert ok.status_code == 200 and ok.json()["item_name"] == case.item_name
     assert case.applicant_phone not in ok.text and case.applicant_name not in ok.text
     wrong = httpx.post(url, json={"application_no": case.application_no, "identity": "13000000000"})
@@ -108,6 +111,36 @@ def test_voice_self_service_on_spoken_phrasings(db, people, live_server, limits)
     assert not stranger["found"] and "没有查到" in stranger["speech"]
     nothing = voice(text="我想问一下我的那个事情", caller_phone=PHONE)
     assert nothing["number"] is None and "没有听清" in nothing["speech"]
+
+
+def test_voice_lookups_without_a_number_are_limited_and_refusals_audited_once(db, live_server, limits):
+    limits(ip=5, number=100)
+    url = f"{live_server.url}/api/selfservice/voice"
+    statuses = [httpx.post(url, json={"text": "嗯嗯啊啊"}).status_code for _ in range(12)]
+    assert statuses == [200] * 5 + [429] * 7
+    with Session(engine_for(db)) as s:
+        outcomes = [a.outcome for a in s.exec(select(LookupAudit))]
+    assert outcomes == ["no_number"] * 5 + ["rate_limited"]  # not 500 rows for 500 tries
+
+
+@pytest.mark.redis
+def test_limits_count_in_redis_and_fall_back_when_it_is_down(db, live_server, limits, monkeypatch):
+    from tests.conftest import REDIS_URL, require_redis, reset_settings
+
+    require_redis()
+    limits(ip=3, number=100)
+    url = f"{live_server.url}/api/selfservice/ticket"
+    monkeypatch.setenv("HOTLINE_REDIS_URL", REDIS_URL)
+    reset_settings()
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete(*redis.Redis.from_url(REDIS_URL).keys("hotline:ratelimit*") or ["none"])
+    lookup = lambda: httpx.post(url, json={"number": "2001010001", "phone": PHONE}).status_code  # noqa: E731
+    assert [lookup() for _ in range(4)] == [404, 404, 404, 429]
+    assert redis.Redis.from_url(REDIS_URL).keys("hotline:ratelimit*")  # counted where every worker sees it
+    monkeypatch.setenv("HOTLINE_REDIS_URL", "redis://127.0.0.1:1/0")  # Redis gone: answers, never a 500
+    reset_settings()
+    assert [lookup() for _ in range(4)] == [404, 404, 404, 429]
 
 
 SPEC_FIELDS = {
