@@ -138,3 +138,10 @@ def test_tokens_and_api_keys_are_redacted_in_the_access_log(live_server):
     lines = "\n".join(records)
     assert "api_key=***" in lines and "token=***" in lines, lines
     assert "city-secret-key" not in lines and "eyJhbGciOiJIUzI1NiJ9" not in lines
+
+
+def test_the_rising_check_at_the_ends_of_the_calendar_is_a_422(live_server, people):
+    manager = login_client(live_server.url, "manager1")
+    assert manager.post("/api/analytics/rising/check", params={"day": "2000-01-01"}).status_code == 200  # empty window
+    for day in ("9999-12-31", "0001-01-01"):  # its window runs past the calendar: was an OverflowError 500
+        error_of(manager.post("/api/analytics/rising/check", params={"day": day}), 422)
