@@ -13,6 +13,7 @@ from hotline.auth.models import ROLE_NAMES, Role, User
 from hotline.auth.service import create_user, find_user, password_matches
 from hotline.auth.throttle import FAILED, check_allowed, record
 from hotline.auth.tokens import issue_token
+from hotline.db import get_engine
 from hotline.errors import Unauthorized
 from hotline.security.clientip import client_ip
 from hotline.settings import get_settings
@@ -78,19 +79,26 @@ def _hash_limiter() -> anyio.CapacityLimiter:
     summary="登录，返回 JWT",
     description="密码连续错误过多时账号锁定（429），每次尝试都记入登录审计。",
 )
-async def login(body: LoginIn, request: Request, session: SessionDep) -> TokenOut:
+async def login(body: LoginIn, request: Request) -> TokenOut:
+    # No request-long session: a login waiting for its turn to hash must not hold a database connection.
     ip = client_ip(request)
-    user = await run_in_threadpool(_allowed_user, session, body.username, ip)
+    user = await run_in_threadpool(_allowed_user, body.username, ip)
     matches = await anyio.to_thread.run_sync(password_matches, user, body.password, limiter=_hash_limiter())
-    return await run_in_threadpool(_finish_login, session, user, body.username, ip, matches)
+    return await run_in_threadpool(_finish_login, user, body.username, ip, matches)
 
 
-def _allowed_user(session: Session, username: str, ip: str) -> User | None:
-    check_allowed(session, username, ip)
-    return find_user(session, username)
+def _allowed_user(username: str, ip: str) -> User | None:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        check_allowed(session, username, ip)
+        return find_user(session, username)
 
 
-def _finish_login(session: Session, user: User | None, username: str, ip: str, matches: bool) -> TokenOut:
+def _finish_login(user: User | None, username: str, ip: str, matches: bool) -> TokenOut:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        return _record_login(session, user, username, ip, matches)
+
+
+def _record_login(session: Session, user: User | None, username: str, ip: str, matches: bool) -> TokenOut:
     user_id = user.id if user else None
     if not matches:
         record(session, username, ip, FAILED, user_id)
