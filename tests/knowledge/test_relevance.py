@@ -94,13 +94,13 @@ def test_below_the_relevance_threshold_nothing_is_shown(guide_index: SearchIndex
 
 
 def test_typed_words_steer_the_transcript(guide_index: SearchIndex) -> None:
-    from knowledge.search import combined_terms
+    from knowledge.search import combined_query
 
     spoken = "我想问一下退休的事情，我今年到年龄了"
-    terms, weights = combined_terms("养老金 申领", spoken)
-    hits = guide_index.search_terms(terms, 3, weights=weights)
+    query = combined_query("养老金 申领", spoken)
+    hits = guide_index.search_query(query, 3)
     assert hits[0].title == "企业职工基本养老金申领"
-    assert dict(zip(terms, weights, strict=True))["养老金"] == 2.0
+    assert query.terms["养老金"] == 2.0 and query.grams["养老"] == 2.0 and query.terms["退休"] == 1.0
 
 
 def test_judged_questions_hit_at_3_on_the_held_out_half(guide_index: SearchIndex) -> None:
