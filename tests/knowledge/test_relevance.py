@@ -8,6 +8,11 @@ import pytest
 
 from knowledge.index import SearchIndex
 
+# Below the figures on the held-out splits at the time of writing (docs/knowledge.md), with a margin for changes
+# in jieba's cuts.
+FLOOR_HIT_AT_3 = 0.75
+FLOOR_NO_MATCH = 0.6
+
 # question → the title expected first
 TOP_HIT = [
     ("怎么办理居住证", "居住证办理进度查询"),
@@ -103,12 +108,23 @@ def test_typed_words_steer_the_transcript(guide_index: SearchIndex) -> None:
     assert query.terms["养老金"] == 2.0 and query.grams["养老"] == 2.0 and query.terms["退休"] == 1.0
 
 
-def test_judged_questions_hit_at_3_on_the_held_out_half(guide_index: SearchIndex) -> None:
+def test_judged_questions_on_the_held_out_splits(guide_index: SearchIndex) -> None:
+    """Nothing was tuned on `test` and `holdout` (docs/knowledge.md); these floors guard against going back."""
     from knowledge.relevance_eval import evaluate
     from knowledge.search import MIN_RELEVANCE
 
-    figures = evaluate(guide_index, MIN_RELEVANCE, "test")
-    assert figures["answerable"] >= 50
-    # Target 0.90 is not met on the held-out half (0.83, docs/knowledge.md); this guards against going back.
-    assert figures["hit_at_3"] >= 0.8, figures["misses"]
-    assert figures["no_match_right"] >= 0.8
+    figures = evaluate(guide_index, MIN_RELEVANCE, "test+holdout")
+    assert figures["answerable"] >= 110 and figures["unanswerable"] >= 11
+    assert figures["hit_at_3"] >= FLOOR_HIT_AT_3, figures["misses"]
+    assert figures["no_match_right"] >= FLOOR_NO_MATCH
+
+
+def test_the_intervals_hold_the_figure(guide_index: SearchIndex) -> None:
+    from knowledge.relevance_eval import evaluate
+    from knowledge.search import MIN_RELEVANCE
+
+    figures = evaluate(guide_index, MIN_RELEVANCE, "dev")
+    low, high = figures["hit_at_3_ci"]
+    assert low < figures["hit_at_3"] < high
+    low, high = figures["mrr_ci"]
+    assert low < figures["mrr"] < high
