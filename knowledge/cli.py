@@ -62,6 +62,7 @@ def bench_command(
     cpus = os.cpu_count()
     typer.echo(f"{result.articles} 条知识，索引构建 {result.build_seconds} s，{result.queries} 次查询（{cpus} 核）")
     typer.echo(f"延迟 p50 {result.p50_ms} ms，p95 {result.p95_ms} ms，p99 {result.p99_ms} ms，最大 {result.max_ms} ms")
+    typer.echo(f"每次查询的 CPU 时间 p50 {result.cpu_p50_ms} ms，p99 {result.cpu_p99_ms} ms")
     typer.echo(json.dumps({**result.as_dict(), "cpus": cpus}, ensure_ascii=False))
 
 

@@ -14,7 +14,8 @@ from classifier.text import get_tokenizer, normalise, tokenize
 
 # Words that say nothing about which article is meant: question words and the filler of speech.
 # They are rare in the guides, so BM25 would otherwise give them a high weight.
-_FILLER = """怎么 怎么办 怎样 如何 什么 哪里 哪儿 哪个 哪些 多少 多久 几天 是不是 能不能 可不可以 可以 能 要 想 需要
+_FILLER = """怎么 怎么办 怎么弄 怎么搞 怎么样 怎样 如何 什么 哪里 哪儿 哪个 哪些 多少 多久 几天 是不是 能不能 可不可以
+    可以 能 要 想 需要
     问 问问 请问 咨询 一下 您好 你好 喂 谢谢 麻烦 那个 这个 就是 然后 还有 现在 已经 知道 告诉 帮 帮忙
     吗 呢 吧 啊 呀 嗯 哦 好 好的 对 是 有 没有 了 我 我们 你 你们 他 她 他们 人家 的话 时候 办 弄 搞 去 来
     热线 12345 先生 女士 师傅 没 人 有没有 是否 一个 这边 那边"""
@@ -47,6 +48,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "丧葬费": ("死亡", "待遇"),
     "转过来": ("转移", "接续"),
     "转过去": ("转移", "接续"),
+    "转过": ("转移", "接续"),  # jieba cuts 转过来 as 转过 来
     "医生": ("医师",),
     "自考": ("自学考试",),
     "交了多少年": ("参保", "查询"),
@@ -107,12 +109,13 @@ def document_terms(text: str) -> list[str]:
     return _expand(tokenize(text))
 
 
-def query_terms(text: str) -> list[str]:
-    """The distinct terms of a question, filler removed, synonyms added, in first-seen order."""
+def _kept(words: list[str]) -> list[str]:
+    return [w for w in words if w.lower() not in QUERY_STOP_WORDS]
+
+
+def _terms_of(kept: list[str]) -> list[str]:
     words: list[str] = []
-    for word in tokenize(text):
-        if word.lower() in QUERY_STOP_WORDS:
-            continue
+    for word in kept:
         if word in REPLACEMENTS:
             words.extend(REPLACEMENTS[word])
             continue
@@ -120,6 +123,11 @@ def query_terms(text: str) -> list[str]:
         for synonym in SYNONYMS.get(word, ()):
             words.extend(tokenize(synonym))
     return list(dict.fromkeys(_expand(words)))
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct terms of a question, filler removed, synonyms added, in first-seen order."""
+    return _terms_of(_kept(tokenize(text)))
 
 
 # What the caller wants done, told by phrases of speech; the guide says it in the item's title (…进度查询, …补发).
@@ -173,10 +181,9 @@ def intents_of(text: str) -> set[str]:
 def parse_query(text: str, weight: float = 1.0) -> Query:
     """Words (filler out, synonyms in), title pairs of each run of kept words and of each synonym, intents."""
     query = Query(intents=intents_of(text))
-    for term in query_terms(text):
-        query.terms.setdefault(term, weight)
-    for segment in _SEGMENTS.split(normalise(text)):
-        kept = [w for w in tokenize(segment) if w.lower() not in QUERY_STOP_WORDS]
+    segments = [_kept(tokenize(segment)) for segment in _SEGMENTS.split(normalise(text))]
+    query.terms = dict.fromkeys(_terms_of([word for kept in segments for word in kept]), weight)
+    for kept in segments:
         runs = ["".join(kept)] + [s for w in kept for s in SYNONYMS.get(w, REPLACEMENTS.get(w, ()))]
         for run in runs:
             for gram in grams(run):
