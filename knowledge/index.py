@@ -17,7 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from classifier.text import tokenize
-from knowledge.terms import INTENTS, Query, document_terms, grams, parse_query
+from knowledge.terms import INTENTS, REPLACEMENTS, Query, document_terms, grams, parse_query
 
 K1 = 1.2
 # Field weight and length normalisation: a word in the title says much more about the article than one in the body.
@@ -33,6 +33,8 @@ INTENT_BOOST = 1.0
 # A progress item (…进度查询) when nobody asked about progress: the guide has one per service, and they crowd out
 # the service itself (护照怎么办理 is 办理及加注普通护照, not 首次办理普通护照办证进度查询).
 PROGRESS_MISMATCH = 0.7
+# The words of what is to be done (补发, 换领, 进度…) count this much of a subject word: intents reward them already.
+MARKER_WEIGHT = 0.5
 # A caller's short word no title holds (低保) may be the guide's long phrase cut short (最低生活保障): its words are
 # searched at this weight.
 ABBREVIATION_WEIGHT = 0.7
@@ -94,6 +96,7 @@ class SearchIndex:
             for name, (_, markers) in INTENTS.items()
         }
         self.abbreviations = _abbreviations(titles)
+        self._vocabulary_words = list(self.vocabulary)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -191,7 +194,12 @@ class SearchIndex:
         # articles through 人 is not answered by them.
         unseen = sum(w for t, w in zip(terms, weights, strict=True) if t not in self.vocabulary)
         unseen_idf = math.log(1 + (len(self.docs) + 0.5) / 0.5) * unseen
-        pairs = [(self.vocabulary[t], w) for t, w in zip(terms, weights, strict=True) if t in self.vocabulary]
+        # Words of what is to be done weigh less than words of the subject: the intents reward them already.
+        pairs = [
+            (self.vocabulary[t], w * (MARKER_WEIGHT if t in MARKERS else 1.0))
+            for t, w in zip(terms, weights, strict=True)
+            if t in self.vocabulary
+        ]
         if not pairs:
             return []
         cols = [col for col, _ in pairs]
@@ -209,8 +217,12 @@ class SearchIndex:
             gram_weights = np.array([w for _, w in gram_pairs])
             scores += CHAR_WEIGHT * _column_sum(self.gram_weights, gram_cols, gram_weights)
             best += CHAR_WEIGHT * float((self.gram_idf[gram_cols] * gram_weights).sum()) * (K1 + 1)
-        for name in query.intents:
-            scores[self.intent_rows[name]] *= 1 + INTENT_BOOST
+        if query.intents:
+            # Only a title that is about the question's subject too: 护照过期了怎么换 must not lift 残疾人证换领.
+            subject = [(col, w) for col, w in zip(cols, idf, strict=True) if self._vocabulary_words[col] not in MARKERS]
+            on_subject = _column_sum(self.in_title, [c for c, _ in subject], np.array([w for _, w in subject])) > 0
+            for name in query.intents:
+                scores[self.intent_rows[name] & on_subject] *= 1 + INTENT_BOOST
         if "progress" not in query.intents:
             scores[self.intent_rows["progress"]] *= PROGRESS_MISMATCH
         if now is not None:
@@ -246,6 +258,12 @@ class SearchIndex:
             matched=tuple(matched),
             relevance=round(relevance, 4),
         )
+
+
+# The words that tell what is to be done rather than about what (补发, 换领, 进度, 查询…).
+MARKERS = frozenset(m for _, markers in INTENTS.values() for m in markers) | frozenset(
+    w for words in REPLACEMENTS.values() for w in words
+)
 
 
 def _abbreviations(titles: list[str]) -> dict[str, tuple[str, ...]]:

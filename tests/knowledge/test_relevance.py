@@ -43,6 +43,13 @@ ALL_TOP_5 = [
     ("工伤保险待遇怎么申请", "工伤"),
 ]
 
+# An intent (进度, 补办) lifts only titles about what the caller named: not other services' progress items.
+ALL_TOP_3 = [
+    ("护照丢了补办的进度在哪里查", "护照"),
+    ("我的居住证办好了没有，在哪里查", "居"),
+    ("离婚证找不到了怎么补", "离婚"),
+]
+
 
 @pytest.mark.parametrize(("question", "title"), TOP_HIT)
 def test_the_expected_item_comes_first(guide_index: SearchIndex, question: str, title: str) -> None:
@@ -61,6 +68,14 @@ def test_the_expected_item_is_in_the_first_three(guide_index: SearchIndex, quest
 def test_the_first_five_are_all_on_topic(guide_index: SearchIndex, question: str, words: str) -> None:
     titles = [h.title for h in guide_index.search(question, 5)]
     assert len(titles) == 5 and all(words in t for t in titles), titles
+
+
+@pytest.mark.parametrize(("question", "words"), ALL_TOP_3)
+def test_an_intent_lifts_only_titles_about_the_subject(guide_index: SearchIndex, question: str, words: str) -> None:
+    from knowledge.search import MIN_RELEVANCE
+
+    titles = [h.title for h in guide_index.search(question, 3, min_relevance=MIN_RELEVANCE)]
+    assert titles and all(words in t for t in titles), titles
 
 
 def test_a_topic_the_guide_lacks_finds_nothing(guide_index: SearchIndex) -> None:
