@@ -143,3 +143,12 @@ def test_the_intervals_hold_the_figure(guide_index: SearchIndex) -> None:
     assert low < figures["hit_at_3"] < high
     low, high = figures["mrr_ci"]
     assert low < figures["mrr"] < high
+
+
+def test_a_long_spoken_question_is_answered(guide_index: SearchIndex) -> None:
+    """Speech is long and full of filler; jieba cuts 转过来 as 转过 / 来."""
+    from knowledge.search import MIN_RELEVANCE, combined_query
+
+    spoken = "喂，我问一下啊，我老家是外地的，现在在这边上班，社保以前在老家交的，现在要转过来，怎么弄"
+    hits = guide_index.search_query(combined_query("", spoken), 3, min_relevance=MIN_RELEVANCE)
+    assert hits and all("转移接续" in h.title for h in hits), [h.title for h in hits]
