@@ -218,7 +218,7 @@ class SearchIndex:
             scores += CHAR_WEIGHT * _column_sum(self.gram_weights, gram_cols, gram_weights)
             best += CHAR_WEIGHT * float((self.gram_idf[gram_cols] * gram_weights).sum()) * (K1 + 1)
         if query.intents:
-            # Only a title that is about the question's subject too: 护照过期了怎么换 must not lift 残疾人证换领.
+            # Only a title about the question's subject too: 护照丢了补办的进度 lifts no 往来台湾通行证 progress item.
             subject = [(col, w) for col, w in zip(cols, idf, strict=True) if self._vocabulary_words[col] not in MARKERS]
             on_subject = _column_sum(self.in_title, [c for c, _ in subject], np.array([w for _, w in subject])) > 0
             for name in query.intents:
