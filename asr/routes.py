@@ -1,11 +1,13 @@
 """HTTP and WebSocket routes of the ASR service.
 
-* `WS /media/stream` — a PBX media stream. First frame: JSON text
+* `WS /media/stream` — a PBX media stream, opened with `Authorization: Bearer <PBX token>` (refused at the
+  handshake otherwise; docs/asr.md "Security"). First frame: JSON text
   `{"call_id": "...", "leg": "caller"|"agent", "sample_rate": 8000|16000, "encoding": "L16"|"PCMU"|"PCMA"}`;
   then binary audio frames; `{"type": "end"}` (text) ends the leg. The server answers with JSON text
   frames: `ready`, `partial`, `final`, `error` (code + Chinese message), and `end`.
 * `POST /api/recordings/transcribe` — a recording (raw body, or multipart field `file`) for batch
-  transcription; stereo files are split into caller and agent.
+  transcription by an agent, supervisor or admin; stereo files are split into caller and agent.
+* `GET /api/asr/capacity` — the node's admission figures for supervisors.
 """
 
 import asyncio
