@@ -131,6 +131,21 @@ def _print_shadow(metadata: dict) -> None:
     console.print("切换：hotline classifier activate " + metadata["model_id"] + "，或在 /admin/classifier 页面")
 
 
+@app.command("learning-curve")
+def learning_curve_command() -> None:
+    """模拟中心工单逐步积累：按时间取前 k 条已标注留言作工单，诉求类型与承办单位在固定测试集上的准确率。"""
+    from classifier.curve import learning_curve
+
+    messages_dir = _messages_dir()
+    if messages_dir is None or not (messages_dir / "annotations_dev.csv").is_file():
+        _fail("没有找到共享数据（HOTLINE_DATA_DIR/messages/annotations_dev.csv）", "no_data")
+        return
+    points = learning_curve(messages_dir / "labelled.csv", messages_dir)
+    for p in points:
+        console.print(f"工单 {p.tickets}：诉求类型 {p.request_type['accuracy']}，承办单位 {p.department['accuracy']}")
+    _emit({"points": [p.__dict__ for p in points]})
+
+
 @app.command("models")
 def list_models(model: ModelOption = None) -> None:
     """列出模型版本（base 与由工单训练的版本）、在用版本与影子评估。"""

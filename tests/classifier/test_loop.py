@@ -125,3 +125,18 @@ def test_marked_wrong_suggestions_weigh_more_in_the_next_training(
 )  # fmt: skip
 def test_department_label_of_a_chosen_unit(value: str, label: str) -> None:
     assert department_label(value) == label
+
+
+def test_learning_curve_scores_each_step_on_the_fixed_test_split(sample_dir: Path) -> None:
+    from classifier.curve import learning_curve
+    from classifier.holdout import in_test_split
+
+    points = learning_curve(sample_dir / "labelled.csv", sample_dir, steps=(0, 200))
+    assert [p.tickets for p in points] == [0, 200]
+    with (sample_dir / "annotations_dev.csv").open(encoding="utf-8") as handle:
+        annotated = {r["id"] for r in csv.DictReader(handle)}
+    with (sample_dir / "labelled.csv").open(encoding="utf-8") as handle:
+        test_rows = [r for r in csv.DictReader(handle) if r["id"] in annotated and in_test_split(r["id"])]
+    assert test_rows and all(p.department["n"] == len(test_rows) == p.request_type["n"] for p in points)
+    # 200 of the centre's labels teach the department head more than weak labels alone.
+    assert points[1].department["accuracy"] > points[0].department["accuracy"]
