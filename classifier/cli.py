@@ -319,7 +319,7 @@ def bench(
         return
     console.print(
         f"n={result.n} p50={result.p50_ms}ms p95={result.p95_ms}ms p99={result.p99_ms}ms "
-        f"吞吐 {result.throughput_per_s}/s"
+        f"吞吐 {result.throughput_per_s}/s；CPU 时间 p50={result.cpu_p50_ms}ms p99={result.cpu_p99_ms}ms"
     )
     _emit({**result.__dict__, "cpu_count": _cpu_count(), "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
 

@@ -57,6 +57,7 @@ def test_bench_reports_percentiles(small_model: Path, sample_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = last_json(result.output)
     assert summary["n"] == 50 and summary["p50_ms"] <= summary["p99_ms"]
+    assert 0 < summary["cpu_p50_ms"] <= summary["cpu_p99_ms"]
 
 
 def test_closed_tickets_round_trip_into_training(sample_dir: Path, tmp_path: Path, session, people) -> None:
