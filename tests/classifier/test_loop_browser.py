@@ -15,6 +15,7 @@ from classifier.predictor import default_model_dir
 from classifier.registry import BASE_ID, active_id
 from hotline.db import engine_for
 from tests.classifier.test_loop import UNITS, annotated_messages
+from tests.conftest import error_of, login_client
 from tests.console.test_call_panel import answer, ready, ring, say
 from tests.web.conftest import browser, shot, site  # noqa: F401  (the browser fixtures)
 
@@ -96,3 +97,22 @@ def test_agent_marks_a_wrong_department_in_one_click(model_site, shot):  # noqa:
         marks = session.exec(select(SuggestionFeedback)).all()
     assert [(m.head, m.suggested, m.correct, m.model_id) for m in marks] == [("department", suggested, other, BASE_ID)]
     assert "出租车" in marks[0].text
+
+
+def test_model_api_refuses_non_admins_unknown_models_and_bad_marks_in_chinese(model_site):
+    live = model_site
+    agent = login_client(live.url, live.usernames["agent"])
+    admin = login_client(live.url, live.usernames["admin"])
+    error_of(agent.get("/api/classifier/models"), 403, "role_forbidden")
+    error_of(admin.post("/api/classifier/models/v-none/activate"), 404, "model_not_found")
+    error_of(admin.post("/api/classifier/models/rollback"), 422, "nothing_to_roll_back")
+    mark = {"head": "话题", "suggested": "住建", "model": "base", "text": "物业乱收费"}
+    error_of(agent.post("/api/classifier/feedback", json=mark), 422, "bad_head")
+    liaison = login_client(live.url, live.usernames["liaison"])
+    error_of(liaison.post("/api/classifier/feedback", json=mark | {"head": "department"}), 403, "role_forbidden")
+    with Session(engine_for(live.database_url)) as session:
+        assert session.exec(select(SuggestionFeedback)).all() == []  # nothing half-written
+    same = agent.post("/api/classifier/feedback", json=mark | {"head": "department", "correct": "住建"})
+    assert same.status_code == 201 and "此建议有误" in same.json()["message"]  # the same value is no correction
+    listed = admin.get("/api/classifier/models").json()
+    assert listed["active"] == BASE_ID and listed["models"][0]["marked_wrong"] == 1
