@@ -28,9 +28,20 @@ app.add_typer(users_app, name="users")
 
 
 @app.command(help="启动网页服务，并列出各页面和接口文档的地址")
-def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int = typer.Option(None)) -> None:
+def serve(
+    host: str = typer.Option(None, help="默认 HOTLINE_HOST"),
+    port: int = typer.Option(None),
+    demo_partners: bool = typer.Option(
+        False, help="为未配置地址的联动单位（110/119/120/数字城管）启动演示用模拟服务（make run 使用）"
+    ),
+    demo_partner_base_port: int = typer.Option(
+        0, help="模拟服务端口起点；默认 110→9110、119→9119、120→9121、数字城管→9120"
+    ),
+) -> None:
     """Start the web server and print the address of every page."""
     import uvicorn
+
+    from routing.linkage.demo import start_demo_partners, stop_demo_partners
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
@@ -38,9 +49,15 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
     typer.echo("12345 热线工单系统 — 页面与接口：")
     for name, path in PAGES:
         typer.echo(f"  {name:10s}{base}{path}")
+    stand_ins = start_demo_partners(base, demo_partner_base_port) if demo_partners else []
+    for stand_in in stand_ins:
+        typer.echo(f"  演示联动单位 {stand_in.partner}（模拟服务，非真实单位）：{stand_in.url}")
     logging.basicConfig(level=logging.INFO)
-    # Console messages are a few hundred bytes: compressing each one for every console costs more than it saves.
-    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_per_message_deflate=False)
+    try:
+        # Console messages are a few hundred bytes: compressing each one for every console costs more than it saves.
+        uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_per_message_deflate=False)
+    finally:
+        stop_demo_partners(stand_ins)
 
 
 @db_app.command("upgrade", help="把数据库迁移到最新结构")

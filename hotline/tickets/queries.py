@@ -20,13 +20,14 @@ _S = TicketState
 QUEUES = {
     "to_dispatch": ("待派单", Ticket.state.in_([_S.received, _S.reopened])),
     "returned": ("退单待审", Ticket.state == _S.returned),
+    "transfer_failed": ("转办失败", Ticket.state == _S.transfer_failed),
     "extensions": ("延期待审", (Ticket.state == _S.in_progress) & Ticket.pending_extension_days.is_not(None)),
     "replies": ("答复待审", Ticket.state == _S.replied),
     "callbacks": ("待回访", Ticket.state == _S.callback_pending),
     "overdue": ("超期督办", (Ticket.sla_flag == "overdue") & Ticket.state.in_(list(OPEN_STATES))),
     "department": ("本单位待办", Ticket.state.in_([_S.dispatched, _S.in_progress, _S.replied])),
 }
-CENTRE_QUEUES = ("to_dispatch", "returned", "extensions", "replies", "callbacks", "overdue")
+CENTRE_QUEUES = ("to_dispatch", "returned", "transfer_failed", "extensions", "replies", "callbacks", "overdue")
 
 # The deadline that matters now: sign-for while dispatched, the reply while in progress, else the callback.
 NEXT_DUE = case(

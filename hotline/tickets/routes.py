@@ -59,7 +59,10 @@ def tickets(
     actor: CurrentActor,
     queue: Annotated[
         str | None,
-        Query(description="to_dispatch / returned / extensions / replies / callbacks / overdue / department"),
+        Query(
+            description="to_dispatch / returned / transfer_failed / extensions / replies / callbacks / overdue"
+            " / department"
+        ),
     ] = None,
     state: TicketState | None = None,
     department_id: int | None = None,
