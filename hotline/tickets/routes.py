@@ -18,6 +18,7 @@ from hotline.errors import NotFound
 from hotline.localtime import centre_today
 from hotline.tickets import service
 from hotline.tickets.attachments import attachment_path, store_uploads
+from hotline.tickets.bulk import BulkIn, BulkOut, run_bulk
 from hotline.tickets.calls import TicketCall, ticket_call, ticket_recording
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.queries import outs, queue_counts, timeline, visible_ticket
@@ -123,6 +124,11 @@ def export(session: SessionDep, actor: CurrentActor, filters: Filters) -> Respon
         media_type=XLSX,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
     )
+
+
+@router.post("/bulk", response_model=BulkOut, summary="批量派单 / 批量催办（逐张办理，逐张报告结果）")
+def bulk(body: BulkIn, session: SessionDep, actor: CurrentActor) -> BulkOut:
+    return run_bulk(session, actor, body)
 
 
 @router.get("/queues", summary="各工作队列的数量（中心工作台 / 联络员门户）")

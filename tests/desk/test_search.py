@@ -110,3 +110,24 @@ def test_export_is_the_search_result_with_typed_cells_in_the_centre_zone(filed, 
     assert sheet["B2"].is_date and sheet["L2"].data_type == "n"
     assert rows[1][8] == "137****9999"  # masked, as on the page
     assert rows[2][2] == "待签收" and rows[2][7] == "A市住房和城乡建设局"
+
+
+def test_bulk_dispatch_and_remind_report_each_ticket(filed, people, live_server):
+    agent, (lift, noise, lamp) = filed
+    answer = agent.post(
+        "/api/tickets/bulk",
+        json={"action": "dispatch", "numbers": [noise, lift, lamp], "department_id": people.district.id},
+    )
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["done"] == [noise, lamp]
+    assert [(f["number"], f["code"]) for f in result["failed"]] == [(lift, "illegal_transition")]
+    assert "待签收" in result["failed"][0]["message"]
+    assert {agent.get(f"/api/tickets/{n}").json()["department"]["name"] for n in (noise, lamp)} == {"A2区人民政府"}
+    reminded = agent.post("/api/tickets/bulk", json={"action": "remind", "numbers": [lift, noise], "note": "请尽快"})
+    assert reminded.json() == {"done": [lift, noise], "failed": []}
+    assert agent.get(f"/api/tickets/{lift}").json()["reminder_count"] == 1
+    error_of(agent.post("/api/tickets/bulk", json={"action": "dispatch", "numbers": [lift]}), 422,
+             "department_required")  # fmt: skip
+    liaison = login_client(live_server.url, "zj_liaison")
+    error_of(liaison.post("/api/tickets/bulk", json={"action": "remind", "numbers": [lift]}), 403, "role_forbidden")
