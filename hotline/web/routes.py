@@ -15,6 +15,8 @@ def install_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for path, filename in PAGES.items():
         app.add_api_route(path, _page(HERE / "pages" / filename), include_in_schema=False)
+    # 工单打印: one page for every ticket; the script reads the number from the address.
+    app.add_api_route("/tickets/{number}/print", _page(HERE / "pages" / "print.html"), include_in_schema=False)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)
     app.add_api_route("/centre.js", centre_module, include_in_schema=False)
 
