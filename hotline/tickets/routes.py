@@ -229,9 +229,10 @@ def review_reply(number: Number, body: ReviewIn, session: SessionDep, actor: Cur
     return _out(session, service.review_reply(session, actor, number, body.accept, body.note), actor.role)
 
 
-@router.post("/{number}/callback", response_model=TicketOut, summary="回访（满意办结 / 不满意重办）")
+@router.post("/{number}/callback", response_model=TicketOut, summary="回访（满意办结 / 不满意重办、改派或督办）")
 def callback(number: Number, body: CallbackIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.callback(session, actor, number, body.satisfied, body.note), actor.role)
+    ticket = service.callback(session, actor, number, body.satisfied, body.note, body.then, body.department_id)
+    return _out(session, ticket, actor.role)
 
 
 @router.post("/{number}/merge", response_model=TicketOut, summary="并单：并入一张未办结的主单")
