@@ -22,9 +22,11 @@ app = typer.Typer(help="12345 热线工单系统命令行", no_args_is_help=True
 db_app = typer.Typer(help="数据库（迁移）", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 users_app = typer.Typer(help="用户", no_args_is_help=True)
+tickets_app = typer.Typer(help="工单", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
+app.add_typer(tickets_app, name="tickets")
 
 
 @app.command(help="启动网页服务，并列出各页面和接口文档的地址")
@@ -127,6 +129,15 @@ def demo_seed(
     from hotline.demo.seed import seed
 
     seed(if_empty=if_empty, ticket_count=tickets, echo=typer.echo)
+
+
+@tickets_app.command("bench-search", help="工单查询基准：生成 N 张工单，测各类查询的 p50/p95（最后一行 JSON）")
+def bench_search(tickets: int = typer.Option(200_000, help="工单数")) -> None:
+    import json
+
+    from hotline.tickets.bench import run_bench
+
+    typer.echo(json.dumps(run_bench(tickets, typer.echo), ensure_ascii=False))
 
 
 def _mount_package_commands() -> None:
