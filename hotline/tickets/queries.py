@@ -24,7 +24,8 @@ QUEUES = {
     "replies": ("答复待审", Ticket.state == _S.replied),
     "callbacks": ("待回访", Ticket.state == _S.callback_pending),
     "overdue": ("超期督办", (Ticket.sla_flag == "overdue") & Ticket.state.in_(list(OPEN_STATES))),
-    "department": ("本单位待办", Ticket.state.in_([_S.dispatched, _S.in_progress, _S.replied])),
+    # What waits on the liaison: to sign, or to handle and reply. A replied ticket waits on the centre's review.
+    "department": ("本单位待办", Ticket.state.in_([_S.dispatched, _S.in_progress])),
 }
 CENTRE_QUEUES = ("to_dispatch", "returned", "transfer_failed", "extensions", "replies", "callbacks", "overdue")
 

@@ -131,3 +131,16 @@ def test_bulk_dispatch_and_remind_report_each_ticket(filed, people, live_server)
              "department_required")  # fmt: skip
     liaison = login_client(live_server.url, "zj_liaison")
     error_of(liaison.post("/api/tickets/bulk", json={"action": "remind", "numbers": [lift]}), 403, "role_forbidden")
+
+
+def test_a_liaisons_to_do_holds_only_what_waits_on_them(filed, live_server):
+    _, (lift, _, _) = filed
+    liaison = login_client(live_server.url, "zj_liaison")
+    assert found(liaison, queue="department") == [lift]
+    liaison.post(f"/api/tickets/{lift}/sign", json={})
+    assert found(liaison, queue="department") == [lift]
+    replied = liaison.post(f"/api/tickets/{lift}/reply", data={"text": "已联系物业维修电梯"})
+    assert replied.json()["state"] == "replied"
+    assert found(liaison, queue="department") == []  # waits on the centre's review now
+    assert found(liaison, q="电梯") == [lift]  # still found by a search
+    assert liaison.get("/api/tickets/queues").json()["department"]["count"] == 0
