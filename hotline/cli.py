@@ -11,6 +11,7 @@ PAGES = (
     ("登录", "/login"),
     ("中心工作台", "/desk"),
     ("联络员门户", "/liaison"),
+    ("未接来电", "/missed"),
     ("座席控制台", "/console"),
     ("班长看板", "/wallboard"),
     ("工单研判", "/analytics"),

@@ -8,7 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from hotline.localtime import centre_zone
 
 HERE = Path(__file__).parent
-PAGES = {"/login": "login.html", "/desk": "desk.html", "/liaison": "liaison.html"}
+PAGES = {"/login": "login.html", "/desk": "desk.html", "/liaison": "liaison.html", "/missed": "missed.html"}
 
 
 def install_pages(app: FastAPI) -> None:
