@@ -145,6 +145,8 @@ _LIAISON = frozenset({Role.liaison})
 _SUPERVISOR = frozenset({Role.supervisor})
 _S = TicketState
 _TO_DISPATCH = frozenset({_S.received, _S.reopened})
+# A failed transfer (转办失败) is the centre's again: it may also answer or dispatch the matter itself.
+_TO_HANDLE = _TO_DISPATCH | {_S.transfer_failed}
 _WHERE = "{where}"
 
 
@@ -154,9 +156,9 @@ def _extension_pending(ticket: Any) -> bool:
 
 declare(
     Step(Action.intake, "受理", _CENTRE, public=Public("您的诉求已受理", shared=None)),
-    Step(Action.answer, "直接答复", _CENTRE, _TO_DISPATCH, body=AnswerIn, path="answer", summary="直接答复",
+    Step(Action.answer, "直接答复", _CENTRE, _TO_HANDLE, body=AnswerIn, path="answer", summary="直接答复",
          public=Public("热线已直接答复")),
-    Step(Action.dispatch, "派单", _CENTRE, _TO_DISPATCH, body=DispatchIn, path="dispatch", summary="派单",
+    Step(Action.dispatch, "派单", _CENTRE, _TO_HANDLE, body=DispatchIn, path="dispatch", summary="派单",
          assignment=Assignment.starts, public=Public(f"已交由{_WHERE}办理")),
     Step(Action.sign, "签收", _LIAISON, frozenset({_S.dispatched}), body=NoteIn, path="sign",
          summary="签收（联络员）", assignment=Assignment.follows, public=Public(f"{_WHERE}已签收，正在办理")),
@@ -185,7 +187,8 @@ declare(
     Step(Action.send_back_reply, "答复退回", _SUPERVISOR, frozenset({_S.replied}), path="reply/review",
          public=Public("答复需要完善，承办单位继续办理")),
     Step(Action.callback, "回访", _CENTRE, frozenset({_S.callback_pending}), body=CallbackIn, path="callback",
-         summary="回访（满意办结 / 不满意重办）", assignment=Assignment.follows, public=Public("已回访", shared=None)),
+         summary="回访（满意办结 / 不满意重办、改派或督办）", assignment=Assignment.follows,
+         public=Public("已回访", shared=None)),
     Step(Action.reopen, "重办", assignment=Assignment.follows,
          public=Public("根据您的反馈重新办理", shared="经回访，重新办理")),
     Step(Action.close, "办结", public=Public("已办结")),

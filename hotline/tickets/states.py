@@ -14,6 +14,7 @@ class TicketState(StrEnum):
     closed = "closed"  # 已办结
     merged = "merged"  # 已并单，随主单办理
     transferred = "transferred"  # 已转联动单位（110 / 数字城管），待其反馈
+    transfer_failed = "transfer_failed"  # 转办失败：联动单位始终未签收，待中心重新转办或自行派单
 
 
 STATE_NAMES = {
@@ -27,6 +28,7 @@ STATE_NAMES = {
     TicketState.closed: "已办结",
     TicketState.merged: "已并单",
     TicketState.transferred: "已转联动单位",
+    TicketState.transfer_failed: "转办失败",
 }
 
 OPEN_STATES = frozenset(TicketState) - {TicketState.closed, TicketState.merged}
@@ -88,4 +90,6 @@ class Action(StrEnum):
     transfer = "transfer"  # 转办联动单位（一键转 110 / 数字城管）
     partner_update = "partner_update"  # 联动反馈（联动单位的状态回传）
     partner_intake = "partner_intake"  # 联动转入（110 转来的非警情）
+    transfer_failed = "transfer_failed"  # 转办失败（投递用尽重试，系统记录）
+    retry_transfer = "retry_transfer"  # 重新转办（中心对转办失败的工单）
 

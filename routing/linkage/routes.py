@@ -18,7 +18,7 @@ from routing.linkage import outbox, service
 from routing.linkage.nonces import remember_nonce
 from routing.linkage.partners import PARTNERS, partner_of
 from routing.linkage.protocol import StatusIn, TransferIn
-from routing.linkage.settings import get_linkage_settings
+from routing.linkage.settings import get_linkage_settings, partner_name
 from routing.linkage.signing import check_signature
 
 router = APIRouter(prefix="/api", tags=["联动 linkage"])
@@ -35,6 +35,10 @@ _REASONS = {
 class TransferRequest(BaseModel):
     partner: Literal[tuple(PARTNERS)] = Field(description="110、119、120 或 city（数字城管）")  # type: ignore[valid-type]
     note: str | None = Field(default=None, max_length=500, description="转办说明")
+
+
+class RetryRequest(BaseModel):
+    note: str | None = Field(default=None, max_length=500, description="说明")
 
 
 class LinkOut(BaseModel):
@@ -97,13 +101,24 @@ def transfer(number: str, body: TransferRequest, session: SessionDep, actor: Cur
     return outs(session, [ticket], actor.role)[0]
 
 
+@router.post(
+    "/tickets/{number}/transfer/retry",
+    response_model=TicketOut,
+    summary=step_of(Action.retry_transfer).summary,
+    description=describe([step_of(Action.retry_transfer)]),
+)
+def retry_transfer(number: str, body: RetryRequest, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    ticket = service.retry_transfer(session, actor, number, body.note)
+    return outs(session, [ticket], actor.role)[0]
+
+
 @router.get("/tickets/{number}/linkage", response_model=list[LinkOut], summary="工单的联动转办记录")
 def ticket_links(number: str, session: SessionDep, actor: CurrentActor) -> list[LinkOut]:
     ticket = visible_ticket(session, actor, number)
     return [
         LinkOut(
             partner=t.partner,
-            partner_name=PARTNERS[t.partner].name,
+            partner_name=partner_name(t.partner),
             direction=t.direction,
             partner_case_id=t.partner_case_id,
             status=t.status,

@@ -9,8 +9,14 @@ from hotline.models import Ticket, TicketEvent
 from hotline.tickets.states import TicketState
 from routing.linkage.settings import get_linkage_settings
 from tests.conftest import login_client
-from tests.hotline.test_lifecycle import LEGAL, bring_to, new_ticket
-from tests.hotline.test_roles import ALLOWED
+from tests.hotline.test_lifecycle import LEGAL as LIFECYCLE_LEGAL
+from tests.hotline.test_lifecycle import bring_to, new_ticket
+from tests.hotline.test_roles import ALLOWED as ROLES_ALLOWED
+
+# The lifecycle tables plus 重新转办, which tests/linkage walks with a real outbox.
+_FAILED = TicketState.transfer_failed
+LEGAL = {**LIFECYCLE_LEGAL, _FAILED: LIFECYCLE_LEGAL[_FAILED] | {"retry_transfer"}}
+ALLOWED = {**ROLES_ALLOWED, "retry_transfer": {"agent", "supervisor"}}
 
 ROLES = ["agent", "supervisor", "liaison", "other_liaison", "manager", "editor", "admin"]
 # Each step's route and a body it would accept (so a refusal can only come from role, scope or state).
@@ -31,6 +37,7 @@ REQUESTS = {
     "supervise": ("supervise", {}),
     "remind": ("remind", {}),
     "transfer": ("transfer", {"partner": "110"}),
+    "retry_transfer": ("transfer/retry", {}),
 }
 
 

@@ -6,6 +6,13 @@
 import { api, clearError, showError } from "./api.js";
 import { el, toast } from "./ui.js";
 
+const PARTNERS = [
+  { value: "110", label: "110 指挥中心" },
+  { value: "city", label: "数字城管平台" },
+  { value: "119", label: "119 消防救援指挥中心" },
+  { value: "120", label: "120 急救指挥中心" },
+];
+
 const ACCEPT = "image/*,.pdf,.txt,.doc,.docx,.xls,.xlsx,.zip";
 const post = (ticket, step, json) => api(`/api/tickets/${ticket.number}/${step}`, { method: "POST", json });
 const note = { name: "note", label: "备注", type: "textarea", optional: true };
@@ -38,6 +45,21 @@ export const ACTIONS = [
     label: "并单",
     fields: [{ name: "into_number", label: "并入主单编号", type: "text", inputmode: "numeric" }, note],
     submit: (t, v) => post(t, "merge", { into_number: v.into_number.trim(), note: v.note || null }),
+  },
+  {
+    id: "retry_transfer",
+    step: "retry_transfer",
+    label: "重新转办",
+    tone: "primary",
+    fields: [note],
+    submit: (t, v) => post(t, "transfer/retry", { note: v.note || null }),
+  },
+  {
+    id: "transfer",
+    step: "transfer",
+    label: "转联动单位",
+    fields: [{ name: "partner", label: "联动单位", type: "choice", choices: PARTNERS }, note],
+    submit: (t, v) => post(t, "transfer", { partner: v.partner, note: v.note || null }),
   },
   {
     id: "sign",
@@ -181,6 +203,11 @@ function inputFor(field, ticket, context, id) {
       return el("select", common, departmentOptions(context.departments, ticket, field));
     case "files":
       return filePicker(field, id);
+    case "choice":
+      return el("select", common, [
+        el("option", { value: "" }, `请选择${field.label}…`),
+        ...field.choices.map((c) => el("option", { value: c.value }, c.label)),
+      ]);
     case "checkbox":
       return el("input", { ...common, type: "checkbox" });
     default:
