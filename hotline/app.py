@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Response
 
 from agent_console.routes import router as console_router
 from analytics.routes import router as analytics_router
@@ -15,18 +15,22 @@ from asr.service import start_speech
 from hotline.auth.deps import current_user
 from hotline.auth.routes import router as auth_router
 from hotline.callers.routes import router as callers_router
+from hotline.cluster.runner import JobRunner
 from hotline.directory.routes import router as directory_router
 from hotline.errors import install_error_handlers
 from hotline.events import get_bus
 from hotline.events.routes import router as events_router
+from hotline.ops import logs, metrics
+from hotline.ops.middleware import OpsMiddleware
 from hotline.settings import get_settings
 from hotline.tickets.routes import router as tickets_router
-from hotline.tickets.sweep import run_sweeps
+from hotline.tickets.sweep import sweep_once
 from hotline.web.routes import install_pages
 from knowledge.routes import router as knowledge_router
 from routing.acd.routes import router as acd_router
-from routing.acd.routes import run_ticker as run_acd_ticker
-from routing.linkage.outbox import run_outbox
+from routing.acd.routes import tick_once as acd_tick_once
+from routing.acd.settings import get_acd_settings
+from routing.linkage.outbox import deliver_once
 from routing.linkage.routes import router as linkage_router
 from routing.linkage.settings import get_linkage_settings
 from routing.routes import router as classify_router
@@ -63,16 +67,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def background_jobs() -> list[Coroutine]:
-    """The clocks every worker runs; each is safe to run in several workers at once."""
-    jobs = [run_sweeps(get_settings().sweep_interval_seconds), run_acd_ticker()]
+    """Every worker runs every periodic job's runner; a lease in the database lets exactly one of them work."""
+    settings = get_settings()
+    jobs = [
+        JobRunner("sweep", sweep_once, settings.sweep_interval_seconds, settings.job_lease_seconds),
+        JobRunner("acd-ticker", acd_tick_once, get_acd_settings().tick_seconds, settings.job_lease_seconds),
+    ]
     linkage = get_linkage_settings()
-    if linkage.linkage_worker:  # the linkage outbox: claims are safe with several workers
-        jobs.append(run_outbox(linkage.linkage_poll_seconds))
-    return jobs
+    if linkage.linkage_worker:
+        jobs.append(JobRunner("linkage-outbox", deliver_once, linkage.linkage_poll_seconds, settings.job_lease_seconds))
+    return [job.run() for job in jobs] + [metrics.watch_event_lag()]
 
 
 def create_app() -> FastAPI:
+    logs.configure(get_settings().log_format)
     app = FastAPI(title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.add_middleware(OpsMiddleware)
     install_error_handlers(app)
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
@@ -90,5 +100,10 @@ def create_app() -> FastAPI:
     @app.get("/api/health", tags=["运维 ops"], summary="健康检查")
     def health() -> dict:
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["运维 ops"], summary="Prometheus 指标", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
 
     return app

@@ -4,6 +4,7 @@ from analytics.models import TicketReaction  # noqa: F401
 from approvals_bridge.models import ApprovalCase  # noqa: F401
 from hotline.auth.models import User
 from hotline.callers.models import Call, Caller, TranscriptSegment
+from hotline.cluster.models import JobLease
 from hotline.directory.models import Department
 from hotline.tickets.assignments import TicketAssignment
 from hotline.tickets.models import Attachment, Ticket, TicketEvent, TicketNumberCounter
@@ -19,6 +20,7 @@ __all__ = [
     "Call",
     "Caller",
     "Department",
+    "JobLease",
     "QueuedCall",
     "Ticket",
     "TicketAssignment",

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")
     sweep_interval_seconds: float = 60.0
+    job_lease_seconds: float = Field(
+        default=10.0, gt=0, description="a periodic job's lease: how soon another worker takes over a dead holder's job"
+    )
+    rising_interval_seconds: float = Field(default=3600.0, gt=0, description="how often the rising-issue check runs")
+    log_format: str = Field(default="text", pattern="^(text|json)$", description="text, or json for log collectors")
     max_attachment_bytes: int = 20 * 1024 * 1024
     host: str = "127.0.0.1"
     port: int = 8000

@@ -6,7 +6,6 @@ is a lease: a worker that dies mid-delivery leaves the row to be retried by anyo
 partner may then see the same transfer twice; its idempotency key makes the second one harmless.
 """
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -168,16 +167,6 @@ def deliver_due(session: Session, settings: LinkageSettings | None = None) -> De
 def deliver_once() -> DeliveryResult:
     with Session(get_engine()) as session:
         return deliver_due(session)
-
-
-async def run_outbox(poll_seconds: float) -> None:
-    """The app's delivery loop: deliver what is due, sleep, repeat; a failed round is logged and retried."""
-    while True:
-        try:
-            await asyncio.to_thread(deliver_once)
-        except Exception:
-            log.exception("linkage outbox round failed")
-        await asyncio.sleep(poll_seconds)
 
 
 def dead_letters(session: Session) -> list[OutboxMessage]:

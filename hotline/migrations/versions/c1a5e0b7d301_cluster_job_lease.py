@@ -1,0 +1,35 @@
+"""cluster: job_lease — each periodic job runs on the one worker holding its lease (fencing token)
+
+Revision ID: c1a5e0b7d301
+Revises: b7c41e2a9d15
+Create Date: 2026-12-03 14:10:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import hotline.db
+
+revision: str = 'c1a5e0b7d301'
+down_revision: str | None = 'b7c41e2a9d15'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'job_lease',
+        sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
+        sa.Column('token', sa.Integer(), nullable=False),
+        sa.Column('expires_at', hotline.db.UTCDateTime(), nullable=True),
+        sa.Column('acquired_at', hotline.db.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('name'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('job_lease')
