@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Response
 
 from agent_console.routes import router as console_router
 from analytics.routes import router as analytics_router
+from analytics.watch import check_rising_once
 from asr.routes import router as asr_router
 from asr.service import start_speech
 from hotline.auth.deps import current_user
@@ -69,13 +70,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def background_jobs() -> list[Coroutine]:
     """Every worker runs every periodic job's runner; a lease in the database lets exactly one of them work."""
     settings = get_settings()
+    lease = settings.job_lease_seconds
     jobs = [
-        JobRunner("sweep", sweep_once, settings.sweep_interval_seconds, settings.job_lease_seconds),
-        JobRunner("acd-ticker", acd_tick_once, get_acd_settings().tick_seconds, settings.job_lease_seconds),
+        JobRunner("sweep", sweep_once, settings.sweep_interval_seconds, lease),
+        JobRunner("acd-ticker", acd_tick_once, get_acd_settings().tick_seconds, lease),
+        JobRunner("rising", check_rising_once, settings.rising_interval_seconds, lease, wait_first=True),
     ]
     linkage = get_linkage_settings()
     if linkage.linkage_worker:
-        jobs.append(JobRunner("linkage-outbox", deliver_once, linkage.linkage_poll_seconds, settings.job_lease_seconds))
+        jobs.append(JobRunner("linkage-outbox", deliver_once, linkage.linkage_poll_seconds, lease))
     return [job.run() for job in jobs] + [metrics.watch_event_lag()]
 
 

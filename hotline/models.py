@@ -1,6 +1,6 @@
 """Every table of the product, imported in one place so migrations and tests see the whole schema."""
 
-from analytics.models import TicketReaction  # noqa: F401
+from analytics.models import RisingAlert, TicketReaction  # noqa: F401
 from approvals_bridge.models import ApprovalCase  # noqa: F401
 from hotline.auth.models import User
 from hotline.callers.models import Call, Caller, TranscriptSegment

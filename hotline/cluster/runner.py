@@ -29,6 +29,9 @@ class JobRunner:
     interval: float  # seconds between rounds of work
     lease_seconds: float
     holder: str = HOLDER
+    # Wait one interval after taking the job before its first round: for heavy hourly work that a start-up (or a
+    # takeover) should not trigger at once.
+    wait_first: bool = False
     held: lease.Held | None = field(default=None, init=False)
     rounds: int = field(default=0, init=False)
 
@@ -62,7 +65,10 @@ class JobRunner:
         try:
             while True:
                 try:
+                    was_leading = self.held is not None
                     self._set_held(await asyncio.to_thread(self._acquire))
+                    if self.held and not was_leading and self.wait_first:
+                        next_round = time.monotonic() + self.interval
                 except Exception:  # the database is away: stop working until a lease is confirmed again
                     log.exception("job %s: could not renew its lease", self.name)
                     self._set_held(None)

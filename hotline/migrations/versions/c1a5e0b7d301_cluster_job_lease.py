@@ -1,4 +1,5 @@
-"""cluster: job_lease — each periodic job runs on the one worker holding its lease (fencing token)
+"""cluster: job_lease (each periodic job on the one worker holding its lease) and rising_alert (each spike
+alerted once)
 
 Revision ID: c1a5e0b7d301
 Revises: b7c41e2a9d15
@@ -29,7 +30,17 @@ def upgrade() -> None:
         sa.Column('acquired_at', hotline.db.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint('name'),
     )
+    op.create_table(
+        'rising_alert',
+        sa.Column('day', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column('count', sa.Integer(), nullable=False),
+        sa.Column('alerted_at', hotline.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('day', 'label'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('rising_alert')
     op.drop_table('job_lease')
