@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from agent_console.bench import BENCH_SECRET, _percentile, _prepare
 from hotline.cluster.shape import Cluster
 
 TRANSCRIPT = "我要反映小区停水的问题"
+CATCH_UP_SECONDS = 60  # after the run, how long consoles may take to get the last events before they count as lost
 
 
 @dataclass
@@ -97,23 +99,41 @@ async def _console(url: str, token: str, seen: Seen, run: Run, ready: asyncio.Ev
             await asyncio.sleep(0.2)
 
 
-def _intake(base_url: str, token: str, rate: float, seconds: float, acked: list[str], failed: list[str]) -> None:
+async def _intake(base_url: str, token: str, rate: float, seconds: float, acked: list[str], failed: list[str]):
+    """Tickets through the balancer at a fixed rate, each request on its own (a slow answer does not slow the
+    rate); acknowledged = answered 201 with a number."""
+    body = {"request_type": "求助", "summary": "压测来电", "description": "压测：小区停水三天，请处理"}
+
+    async def one(client: httpx.AsyncClient) -> None:
+        try:
+            answer = await client.post("/api/tickets", json=body)
+        except httpx.HTTPError as exc:
+            failed.append(type(exc).__name__)
+            return
+        if answer.status_code == 201:
+            acked.append(answer.json()["number"])
+        else:
+            failed.append(f"HTTP {answer.status_code}")
+
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=10) as client:
         start = time.monotonic()
+        requests = []
         i = 0
         while (elapsed := time.monotonic() - start) < seconds:
             if (delay := i / rate - elapsed) > 0:
-                time.sleep(delay)
-            body = {"request_type": "求助", "summary": f"压测来电{i}", "description": "压测：小区停水三天，请处理"}
-            try:
-                answer = client.post("/api/tickets", json=body)
-                (acked if answer.status_code == 201 else failed).append(
-                    answer.json()["number"] if answer.status_code == 201 else str(answer.status_code)
-                )
-            except httpx.HTTPError as exc:
-                failed.append(type(exc).__name__)
+                await asyncio.sleep(delay)
+            requests.append(asyncio.create_task(one(client)))
             i += 1
+        await asyncio.gather(*requests)
+
+
+def _warm_up(cluster: Cluster, token: str) -> None:
+    """One ticket on each worker first: the first intake of a process loads the word segmenter (seconds)."""
+    body = {"request_type": "求助", "summary": "预热", "description": "压测前预热"}
+    for index in range(cluster.workers):
+        httpx.post(f"{cluster.worker_url(index)}/api/tickets", json=body, timeout=60,
+                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
 
 
 def _transcripts(publish, users: list[tuple[int, str]], rate: float, seconds: float) -> dict[int, int]:
@@ -139,6 +159,7 @@ async def _drive(cluster: Cluster, users, seconds: float, intake_rate: float, tr
     from hotline.events import Event
 
     url = cluster.url.replace("http", "ws") + "/api/console/ws"
+    await asyncio.to_thread(_warm_up, cluster, users[0][1])
     run = Run()
     seen = [Seen() for _ in users]
     readies = [asyncio.Event() for _ in users]
@@ -161,14 +182,28 @@ async def _drive(cluster: Cluster, users, seconds: float, intake_rate: float, tr
 
     killer = threading.Thread(target=kill_halfway)
     killer.start()
-    intake = asyncio.to_thread(_intake, cluster.url, users[0][1], intake_rate, seconds, acked, failed)
+    intake = _intake(cluster.url, users[0][1], intake_rate, seconds, acked, failed)
     speech = asyncio.to_thread(_transcripts, publish, users, transcript_rate, seconds)
     _, sent = await asyncio.gather(intake, speech)
     killer.join()
-    await asyncio.sleep(3)  # the last events arrive
+    await _caught_up(seen, users, acked, sent, CATCH_UP_SECONDS)
     run.stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return run, seen, acked, failed, sent
+    return run, seen, acked, failed, sent, users
+
+
+def _missed(seen: list[Seen], users, acked: list[str], sent: dict[int, int]) -> int:
+    """Events that consoles should have had and have not: every acknowledged intake, their own transcripts."""
+    numbers = set(acked)
+    return sum(len(numbers - one.intakes) + max(sent[user_id] - one.transcripts, 0)
+               for one, (user_id, _) in zip(seen, users, strict=True))  # fmt: skip
+
+
+async def _caught_up(seen: list[Seen], users, acked: list[str], sent: dict[int, int], seconds: float) -> None:
+    """Until every console has had every event meant for it, or `seconds` pass (what is missing then is lost)."""
+    deadline = time.monotonic() + seconds
+    while _missed(seen, users, acked, sent) and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
 
 
 def _missing(db_url: str, numbers: list[str]) -> int:
@@ -221,11 +256,8 @@ def run(workers: int, consoles: int, seconds: float, intake_rate: float, transcr
 
 
 def _tally(out, db_url, workers, consoles, intake_rate, transcript_rate, seconds, took) -> dict:
-    run_, seen, acked, failed, sent = out
-    users_sent = list(sent.values())
-    lost_events = 0
-    for one, expected_transcripts in zip(seen, users_sent, strict=True):
-        lost_events += len(set(acked) - one.intakes) + max(expected_transcripts - one.transcripts, 0)
+    run_, seen, acked, failed, sent, users = out
+    lost_events = _missed(seen, users, acked, sent)
     lost_tickets = _missing(db_url, acked)
     ms = [v * 1000 for v in run_.latencies]
     resumes = [v for one in seen for v in one.resume_ms]
@@ -237,8 +269,9 @@ def _tally(out, db_url, workers, consoles, intake_rate, transcript_rate, seconds
         "intake_rate": intake_rate,
         "intake_acknowledged": len(acked),
         "intake_failed": len(failed),
+        "intake_failures": dict(Counter(failed)),
         "transcript_rate": transcript_rate,
-        "transcript_events": sum(users_sent),
+        "transcript_events": sum(sent.values()),
         "deliveries": len(ms),
         "p50_ms": round(_percentile(ms, 50), 2),
         "p95_ms": round(_percentile(ms, 95), 2),
