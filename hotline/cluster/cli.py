@@ -89,3 +89,17 @@ def status(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) ->
         typer.echo(f"  {job['job']:16s}{job['holder'] or '无人持有'}（令牌 {job['token']}）")
     if not jobs:
         typer.echo("  尚无（应用进程启动后自动领取）")
+
+
+@app.command("haproxy-config", help="生成 docker/compose.yaml 所用的 HAProxy 配置（按副本数）")
+def haproxy_config(
+    workers: int = typer.Option(3, help="app 服务副本数"),
+    speech_nodes: int = typer.Option(2, help="speech 服务副本数"),
+    output: Path = typer.Option(None, help="默认写入仓库的 docker/haproxy/haproxy.cfg"),
+) -> None:
+    from hotline.cluster.haproxy import COMPOSE_FILE, compose_shape, render
+    from hotline.settings import PROJECT_ROOT
+
+    target = output or PROJECT_ROOT / COMPOSE_FILE
+    target.write_text(render(compose_shape(workers, speech_nodes)))
+    typer.echo(f"已写入 {target}")

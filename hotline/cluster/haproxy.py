@@ -17,6 +17,9 @@ class Node:
     name: str
     host: str
     port: int
+    # With a count, one DNS name for many replicas (docker compose `replicas`): HAProxy's server-template
+    # resolves it at run time and follows replicas coming and going.
+    replicas: int | None = None
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,16 @@ class Shape:
     speech: list[Node] = field(default_factory=list)
     speech_audiosocket: list[Node] = field(default_factory=list)
     max_connections: int = 20_000  # every console holds one; HAProxy needs two file descriptors for each
+    nameserver: str | None = None  # for replicas found by DNS (docker's embedded DNS: 127.0.0.11:53)
 
 
 def _servers(nodes: list[Node], check: str) -> list[str]:
-    return [f"    server {node.name} {node.host}:{node.port} {check}" for node in nodes]
+    return [
+        f"    server-template {node.name} {node.replicas} {node.host}:{node.port} {check} resolvers dns init-addr none"
+        if node.replicas
+        else f"    server {node.name} {node.host}:{node.port} {check}"
+        for node in nodes
+    ]
 
 
 def render(shape: Shape) -> str:
@@ -53,6 +62,10 @@ def render(shape: Shape) -> str:
         "    option redispatch",
         "    retries 2",
         "",
+    ]
+    if shape.nameserver:
+        lines += ["resolvers dns", f"    nameserver dns1 {shape.nameserver}", "    hold valid 5s", ""]
+    lines += [
         "frontend web",
         f"    bind {shape.bind_host}:{shape.http_port}",
         # Every request carries an id from the balancer on: the workers log it and send it back.
@@ -100,3 +113,20 @@ def render(shape: Shape) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+COMPOSE_FILE = "docker/haproxy/haproxy.cfg"
+
+
+def compose_shape(workers: int = 3, speech_nodes: int = 2) -> Shape:
+    """The production shape of docker/compose.yaml: `app` and `speech` services with replicas, found by DNS."""
+    return Shape(
+        bind_host="0.0.0.0",
+        http_port=80,
+        stats_port=8404,
+        audiosocket_port=9092,
+        workers=[Node("app", "app", 8000, workers)],
+        speech=[Node("speech", "speech", 8001, speech_nodes)],
+        speech_audiosocket=[Node("audio", "speech", 9092, speech_nodes)],
+        nameserver="127.0.0.11:53",
+    )
