@@ -182,7 +182,8 @@ async def _drive(cluster: Cluster, users, seconds: float, intake_rate: float, tr
 
     killer = threading.Thread(target=kill_halfway)
     killer.start()
-    intake = _intake(cluster.url, users[0][1], intake_rate, seconds, acked, failed)
+    # Intake on its own thread and event loop: the consoles' loop is busy, and a request must not wait for it.
+    intake = asyncio.to_thread(asyncio.run, _intake(cluster.url, users[0][1], intake_rate, seconds, acked, failed))
     speech = asyncio.to_thread(_transcripts, publish, users, transcript_rate, seconds)
     _, sent = await asyncio.gather(intake, speech)
     killer.join()

@@ -67,7 +67,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) ->
     from sqlmodel import Session
 
     from hotline.cluster.lease import leases, now
-    from hotline.cluster.shape import balancer_servers
+    from hotline.cluster.shape import balancer_servers, speech_capacity
     from hotline.db import get_engine
 
     state_file = _run_dir() / "state.json"
@@ -77,13 +77,18 @@ def status(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) ->
     with Session(get_engine()) as session:
         jobs = [{"job": row.name, "holder": row.holder if row.expires_at and row.expires_at > moment else None,
                  "token": row.token} for row in leases(session)]  # fmt: skip
-    report = {"balancer": state.get("balancer"), "servers": servers, "jobs": jobs}
+    speech = [{"url": url, "capacity": speech_capacity(url)} for url in state.get("speech", [])]
+    report = {"balancer": state.get("balancer"), "servers": servers, "jobs": jobs, "speech": speech}
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
         return
     typer.echo(f"负载均衡器：{state.get('balancer') or '未运行（hotline cluster up）'}")
     for row in servers:
         typer.echo(f"  {row['backend']:12s}{row['server']:10s}{row['status']:6s}当前连接 {row['sessions']}")
+    for node in speech:
+        capacity = node["capacity"]
+        said = json.dumps(capacity, ensure_ascii=False) if capacity else "未提供容量（/api/asr/capacity）"
+        typer.echo(f"  语音节点 {node['url']}：{said}")
     typer.echo("后台任务（租约）：")
     for job in jobs:
         typer.echo(f"  {job['job']:16s}{job['holder'] or '无人持有'}（令牌 {job['token']}）")

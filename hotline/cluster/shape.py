@@ -71,6 +71,9 @@ class Cluster:
     def worker_url(self, index: int) -> str:
         return f"http://{self.host}:{self.ports.worker(index)}"
 
+    def speech_url(self, index: int) -> str:
+        return f"http://{self.host}:{self.ports.speech(index)}"
+
     def shape(self) -> Shape:
         nodes = [Node(f"app{i + 1}", self.host, self.ports.worker(i)) for i in range(self.workers)]
         speech = [Node(f"speech{i + 1}", self.host, self.ports.speech(i)) for i in range(self.speech_nodes)]
@@ -169,7 +172,8 @@ class Cluster:
     def save_state(self) -> None:
         state = {"balancer": self.url, "stats": f"http://{self.host}:{self.ports.stats}",
                  "processes": {name: process.pid for name, process in self.processes.items()},
-                 "workers": [self.worker_url(i) for i in range(self.workers)]}  # fmt: skip
+                 "workers": [self.worker_url(i) for i in range(self.workers)],
+                 "speech": [self.speech_url(i) for i in range(self.speech_nodes)]}  # fmt: skip
         (self.run_dir / "state.json").write_text(json.dumps(state, ensure_ascii=False, indent=2))
 
 
@@ -202,6 +206,15 @@ def balancer_servers(stats_url: str) -> list[dict]:
     return [{"backend": r["pxname"], "server": r["svname"], "status": r["status"].split(" ")[0],
              "sessions": int(r["scur"] or 0)}
             for r in rows if r["svname"] not in ("FRONTEND", "BACKEND") and r["pxname"] != "stats"]  # fmt: skip
+
+
+def speech_capacity(url: str) -> dict | None:
+    """A speech node's live legs and cap, from its `GET /api/asr/capacity` (None: the node does not say)."""
+    try:
+        answer = httpx.get(f"{url}/api/asr/capacity", timeout=2)
+    except httpx.HTTPError:
+        return None
+    return answer.json() if answer.status_code == 200 else None
 
 
 def cluster_env(base: dict[str, str] | None = None) -> dict[str, str]:

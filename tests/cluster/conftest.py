@@ -44,6 +44,7 @@ class Running:
     cluster: Cluster
     db_url: str
     agent: User
+    env: dict[str, str]
     token: str
     department_id: int
 
@@ -81,14 +82,14 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         session.add(department)
         session.commit()
         agent = create_user(session, "cluster_agent", "集群座席", PASSWORD, Role.agent)
-    cluster = Cluster(2, 1, free_base(), env, Path(var_dir) / "run")
+    cluster = Cluster(2, 1, free_base(), env, Path(var_dir) / "cluster")  # where `hotline cluster status` looks
     try:
         cluster.up(timeout=150)
         login = {"username": agent.username, "password": PASSWORD}
         answer = httpx.post(f"{cluster.url}/api/auth/login", json=login, timeout=15)  # through the balancer
         assert answer.status_code == 200, answer.text
         token = answer.json()["access_token"]
-        yield Running(cluster, db_url, agent, token, department.id)
+        yield Running(cluster, db_url, agent, env, token, department.id)
     finally:
         cluster.down()
         engine_for.cache_clear()

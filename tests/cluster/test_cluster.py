@@ -71,6 +71,27 @@ def test_an_event_made_on_one_worker_reaches_a_console_on_the_other(running):
     run(scenario())
 
 
+def test_status_shows_every_node_up_and_who_holds_each_job(running, monkeypatch):
+    from typer.testing import CliRunner
+
+    from hotline.cli import app
+    from tests.conftest import reset_settings
+
+    for key in ("HOTLINE_DATABASE_URL", "HOTLINE_VAR_DIR"):
+        monkeypatch.setenv(key, running.env[key])
+    reset_settings()
+    wait_for(lambda: all(row.holder for row in leases(running).values()) and set(leases(running)) >= JOBS, 20,
+             "every job held")  # fmt: skip
+    answer = CliRunner().invoke(app, ["cluster", "status", "--json"])
+    reset_settings()
+    assert answer.exit_code == 0, answer.output
+    report = json.loads(answer.output.strip().splitlines()[-1])
+    assert {(r["backend"], r["server"], r["status"]) for r in report["servers"]} == {
+        ("app", "app1", "UP"), ("app", "app2", "UP"), ("speech", "speech1", "UP"), ("audiosocket", "audio1", "UP")}
+    assert {job["job"] for job in report["jobs"] if job["holder"]} >= JOBS
+    assert [node["url"] for node in report["speech"]] == [running.cluster.speech_url(0)]
+
+
 def test_a_console_resumes_through_the_balancer_after_its_worker_is_killed(running):
     cluster = running.cluster
     client = httpx.Client(base_url=cluster.url, headers={"Authorization": f"Bearer {running.token}"}, timeout=15)

@@ -24,11 +24,11 @@ SH = ZoneInfo("Asia/Shanghai")
 
 
 def test_one_holder_then_takeover_with_a_new_token(session):
-    first = lease.acquire(session, "sweep", "worker-a", 0.5)
+    first = lease.acquire(session, "sweep", "worker-a", 2)
     assert first is not None and first.token == 1
-    assert lease.acquire(session, "sweep", "worker-b", 0.5) is None
-    assert lease.acquire(session, "sweep", "worker-a", 0.5, first) == first  # renewed, same token
-    time.sleep(0.6)  # worker-a stopped renewing
+    assert lease.acquire(session, "sweep", "worker-b", 2) is None
+    assert lease.acquire(session, "sweep", "worker-a", 1, first) == first  # renewed, same token
+    time.sleep(1.1)  # worker-a stopped renewing
     second = lease.acquire(session, "sweep", "worker-b", 5)
     assert second is not None and second.holder == "worker-b" and second.token == 2
     # The old holder's renewal fails: its token is stale; it is a standby now.
