@@ -34,11 +34,12 @@ class JobRunner:
     wait_first: bool = False
     held: lease.Held | None = field(default=None, init=False)
     rounds: int = field(default=0, init=False)
+    _just_taken: bool = field(default=False, init=False)
 
     @property
     def look_every(self) -> float:
         # Renew well before expiry; a standby looks as often, so a dead holder's job moves within a lease time.
-        return min(self.interval, self.lease_seconds / 3)
+        return self.lease_seconds / 3
 
     def _acquire(self) -> lease.Held | None:
         with Session(get_engine()) as session:
@@ -61,21 +62,19 @@ class JobRunner:
         set_job_leader(self.name, held is not None)
 
     async def run(self) -> None:
-        next_round = 0.0
+        next_round = next_look = 0.0
         try:
             while True:
-                try:
-                    was_leading = self.held is not None
-                    self._set_held(await asyncio.to_thread(self._acquire))
-                    if self.held and not was_leading and self.wait_first:
+                if time.monotonic() >= next_look:  # the lease is written a few times a lease, not every round
+                    next_look = time.monotonic() + self.look_every
+                    await self._look()
+                    if self.held and self._just_taken and self.wait_first:
                         next_round = time.monotonic() + self.interval
-                except Exception:  # the database is away: stop working until a lease is confirmed again
-                    log.exception("job %s: could not renew its lease", self.name)
-                    self._set_held(None)
                 if self.held and time.monotonic() >= next_round:
                     next_round = time.monotonic() + self.interval
                     await self._round(self.held)
-                await asyncio.sleep(self.look_every)
+                wake = min(next_round, next_look) if self.held else next_look
+                await asyncio.sleep(max(wake - time.monotonic(), 0.01))
         finally:
             if self.held:
                 try:
@@ -83,6 +82,15 @@ class JobRunner:
                 except Exception:
                     log.warning("job %s: lease not released; it runs out by itself", self.name)
                 self._set_held(None)
+
+    async def _look(self) -> None:
+        was_leading = self.held is not None
+        try:
+            self._set_held(await asyncio.to_thread(self._acquire))
+        except Exception as exc:  # the database is away: stop working until a lease is confirmed again
+            log.warning("job %s: could not renew its lease: %s", self.name, exc)
+            self._set_held(None)
+        self._just_taken = self.held is not None and not was_leading
 
     async def _round(self, held: lease.Held) -> None:
         try:
