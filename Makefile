@@ -6,6 +6,8 @@ STAMP   := $(VENV)/.install-stamp
 DEBS    := chromium fonts-noto-cjk poppler-utils libsndfile1 haproxy
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+# The demo's PBX secret for /media/stream (`hotline call simulate` sends it); a real deployment sets its own.
+export HOTLINE_PBX_TOKENS ?= demo-pbx-token
 
 .PHONY: install diarization run cluster test lint clean
 
@@ -41,7 +43,7 @@ run: install
 	test -e var/models/classifier || $(BIN)/hotline classifier train \
 		|| echo "分类模型未训练（缺少训练数据，见 README）：控制台暂不显示话题和承办单位建议"
 	$(BIN)/hotline analytics demo-history
-	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
+	$(BIN)/hotline serve --demo-partners --host $(HOST) --port $(PORT)
 
 # The city-scale shape on this machine: HAProxy, 3 app workers, 2 speech nodes, on the PostgreSQL and Redis
 # named by HOTLINE_DATABASE_URL and HOTLINE_REDIS_URL (docs/scaling.md). Ctrl-C stops every process.

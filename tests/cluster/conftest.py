@@ -23,6 +23,7 @@ from hotline.migrate import upgrade
 from tests.conftest import IN_CI, PASSWORD, PG_ADMIN, REDIS_URL, require_redis
 
 SECRET = "cluster-test-secret-key-long-enough-for-hs256"
+PBX_TOKEN = "cluster-test-pbx-token"
 
 
 def free_base(span: int = 30) -> int:
@@ -71,6 +72,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         "HOTLINE_DATABASE_URL": db_url,
         "HOTLINE_REDIS_URL": REDIS_URL,
         "HOTLINE_SECRET_KEY": SECRET,
+        "HOTLINE_PBX_TOKENS": PBX_TOKEN,  # the speech node refuses media without the PBX's token
         "HOTLINE_VAR_DIR": str(var_dir),
         "HOTLINE_SWEEP_INTERVAL_SECONDS": "0.5",
         "HOTLINE_JOB_LEASE_SECONDS": "2",

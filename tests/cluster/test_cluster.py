@@ -18,6 +18,7 @@ from hotline.tickets import service
 from hotline.tickets.models import TicketEvent
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
+from tests.cluster.conftest import PBX_TOKEN
 from tests.console.conftest import Console, run
 
 JOBS = {"sweep", "acd-ticker", "linkage-outbox"}
@@ -191,7 +192,7 @@ def test_pbx_media_goes_through_the_balancer_to_a_speech_node(running):
     # The app workers run without a speech engine: only a speech node answers on /media/stream.
     async def scenario() -> dict:
         url = running.cluster.url.replace("http", "ws") + "/media/stream"
-        async with websockets.connect(url) as ws:
+        async with websockets.connect(url, additional_headers={"Authorization": f"Bearer {PBX_TOKEN}"}) as ws:
             await ws.send("not a header")
             return json.loads(await asyncio.wait_for(ws.recv(), 10))
 

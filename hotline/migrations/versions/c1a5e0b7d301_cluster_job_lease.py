@@ -2,7 +2,7 @@
 alerted once)
 
 Revision ID: c1a5e0b7d301
-Revises: b7c41e2a9d15
+Revises: 0078d8e3e1f6, 090dd110bae1, 294238d9573b, a9c8de6ee814, c1a55f1e7d01 (joins main's heads into one)
 Create Date: 2026-12-03 14:10:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import hotline.db
 
 revision: str = 'c1a5e0b7d301'
-down_revision: str | None = 'b7c41e2a9d15'
+down_revision: str | tuple[str, ...] | None = ('0078d8e3e1f6', '090dd110bae1', '294238d9573b', 'a9c8de6ee814', 'c1a55f1e7d01')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
