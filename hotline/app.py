@@ -36,7 +36,7 @@ from knowledge.routes import router as knowledge_router
 from routing.acd.routes import router as acd_router
 from routing.acd.routes import tick_once as acd_tick_once
 from routing.acd.settings import get_acd_settings
-from routing.linkage.outbox import deliver_once
+from routing.linkage.outbox import run_outbox
 from routing.linkage.routes import router as linkage_router
 from routing.linkage.settings import get_linkage_settings
 from routing.routes import router as classify_router
@@ -81,10 +81,11 @@ def background_jobs() -> list[Coroutine]:
         JobRunner("acd-ticker", acd_tick_once, get_acd_settings().tick_seconds, lease),
         JobRunner("rising", check_rising_once, settings.rising_interval_seconds, lease, wait_first=True),
     ]
+    runs = [job.run() for job in jobs] + [metrics.watch_event_lag()]
     linkage = get_linkage_settings()
-    if linkage.linkage_worker:
-        jobs.append(JobRunner("linkage-outbox", deliver_once, linkage.linkage_poll_seconds, lease))
-    return [job.run() for job in jobs] + [metrics.watch_event_lag()]
+    if linkage.linkage_worker:  # on every worker: each message is claimed by one (FOR UPDATE SKIP LOCKED)
+        runs.append(run_outbox(linkage.linkage_poll_seconds))
+    return runs
 
 
 def create_app() -> FastAPI:

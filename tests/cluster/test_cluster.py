@@ -21,7 +21,7 @@ from hotline.tickets.states import RequestType
 from tests.cluster.conftest import PBX_TOKEN
 from tests.console.conftest import Console, run
 
-JOBS = {"sweep", "acd-ticker", "linkage-outbox"}
+JOBS = {"sweep", "acd-ticker", "rising"}
 
 
 def file_ticket(client: httpx.Client, summary: str) -> str:
