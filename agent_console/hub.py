@@ -69,6 +69,10 @@ class Hub:
         self.settings = settings
         self.ring: deque[Stored] = deque(maxlen=settings.ring_size)
         self.clients: set[Client] = set()
+        # user id -> their open consoles, and the watchers: an event for one agent (a transcript line, their state)
+        # is handed to that agent's consoles without testing all of them (the fan-out's cost per event)
+        self.by_user: dict[int, set[Client]] = {}
+        self.watchers: set[Client] = set()
         self.latest = 0  # the last seq this hub handled
         self.covered_from = 0  # every event after this seq is in the ring (or on its way to it)
         # call id -> agents it was ever offered to / answered by: who hears what becomes of it
@@ -132,9 +136,35 @@ class Hub:
             if len(self.ring) == self.ring.maxlen:
                 self.covered_from = self.ring[0].seq
             self.ring.append(stored)
-        for client in self.clients:
+        for client in self._audience(event):
             if seq > client.floor and self.visible(client, event):
                 client.put(stored.text)
+
+    def _audience(self, event: Event) -> set[Client] | list[Client]:
+        """The consoles that may see the event (`visible` has the last word): the named agents' and the watchers'
+        for the events addressed to agents, every console for the rest."""
+        users = self._addressees(event)
+        if users is None:
+            return self.clients
+        audience = list(self.watchers)
+        for user_id in users:
+            audience.extend(self.by_user.get(user_id, ()))
+        return audience
+
+    def _addressees(self, event: Event) -> set | None:
+        """The agents an event is addressed to, or None when it is for everyone (tickets, broadcasts)."""
+        payload = event.payload
+        kind = event.type
+        if kind.startswith("call."):
+            return self.call_holders.get(payload.get("call_id"), set())
+        if kind == "acd.call":
+            named = {payload.get("offered_to"), payload.get("answered_by")}
+            return (named | self.call_agents.get(payload.get("call_id"), set())) - {None}
+        if kind == "acd.agent_state":
+            return {payload.get("user_id")}
+        if kind == "console.message" and payload.get("to_user_id") is not None:
+            return {payload.get("to_user_id")}
+        return None
 
     def _learn_call(self, event: Event) -> None:
         if event.type != "acd.call":
@@ -200,6 +230,10 @@ class Hub:
         for text in replay:
             client.put(text)
         self.clients.add(client)
+        if role in WATCHER_ROLES:
+            self.watchers.add(client)
+        else:
+            self.by_user.setdefault(user_id, set()).add(client)
         return Resume(client, hello["resumed"], reason, len(replay))
 
     def _after(self, since: int) -> list[Stored]:
@@ -213,6 +247,12 @@ class Hub:
 
     def leave(self, client: Client) -> None:
         self.clients.discard(client)
+        self.watchers.discard(client)
+        mine = self.by_user.get(client.user_id)
+        if mine is not None:
+            mine.discard(client)
+            if not mine:
+                del self.by_user[client.user_id]
 
     def finals_of(self, call_id: str) -> list[dict]:
         """The transcript finals of a call this worker has heard (for a console picking up a call)."""

@@ -39,8 +39,9 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
     for name, path in PAGES:
         typer.echo(f"  {name:10s}{base}{path}")
     logging.basicConfig(level=logging.INFO)
-    # Console messages are a few hundred bytes: compressing each one for every console costs more than it saves.
-    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_per_message_deflate=False)
+    from hotline.app import SERVER_OPTIONS
+
+    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, **SERVER_OPTIONS)
 
 
 @db_app.command("upgrade", help="把数据库迁移到最新结构")

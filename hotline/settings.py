@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the stand-alone install keeps its files")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means a SQLite file in var_dir")
     redis_url: str | None = Field(default=None, description="Redis URL for the event bus across processes")
+    redis_prefix: str = Field(
+        default="hotline",
+        min_length=1,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="namespace of every Redis key and channel: deployments sharing one Redis never see each other",
+    )
     data_dir: Path | None = Field(default_factory=_default_data_dir, description="real data for demo and training")
     secret_key: str | None = Field(default=None, description="JWT signing key; generated into var_dir if unset")
     token_ttl_minutes: int = 12 * 60

@@ -28,9 +28,18 @@ from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
-CHANNEL = "hotline:events"
-SEQ_KEY = "hotline:events:seq"
 ORIGIN = f"{os.uname().nodename}:{os.getpid()}"
+
+
+def redis_key(name: str) -> str:
+    """A Redis key or channel in this deployment's namespace (`HOTLINE_REDIS_PREFIX`)."""
+    from hotline.settings import get_settings
+
+    return f"{get_settings().redis_prefix}:{name}"
+
+
+def channel_name() -> str:
+    return redis_key("events")
 
 
 @dataclass(frozen=True)
@@ -151,14 +160,16 @@ class RedisBus(EventBus):
         self._listener: asyncio.Task | None = None
         self._ready = asyncio.Event()
         self._publish_script = self._client.register_script(_PUBLISH_WITH_SEQ)
+        self._channel, self._seq_key = channel_name(), redis_key("events:seq")
 
     def publish(self, event: Event) -> None:
         body = asdict(event)
         body.pop("seq")
-        self._publish_script(keys=[SEQ_KEY, CHANNEL], args=[json.dumps(body, ensure_ascii=False, default=str)])
+        text = json.dumps(body, ensure_ascii=False, default=str)
+        self._publish_script(keys=[self._seq_key, self._channel], args=[text])
 
     def current_seq(self) -> int:
-        return int(self._client.get(SEQ_KEY) or 0)
+        return int(self._client.get(self._seq_key) or 0)
 
     async def start(self) -> None:
         if self._listener is None:
@@ -182,7 +193,7 @@ class RedisBus(EventBus):
             client = aioredis.Redis.from_url(self._url)
             try:
                 async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
                     self._ready.set()
                     backoff = 0.5
                     async for message in pubsub.listen():
@@ -191,7 +202,7 @@ class RedisBus(EventBus):
                         try:
                             self._fan_out(Event.from_json(message["data"]))
                         except (ValueError, KeyError, TypeError):
-                            log.warning("ignored a malformed event on %s", CHANNEL)
+                            log.warning("ignored a malformed event on %s", self._channel)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # connection lost: keep trying, the bus must come back by itself
