@@ -126,7 +126,14 @@ class Hub:
             client.drop(4409)
 
     def handle(self, event: Event) -> None:
-        seq = event.seq or 0
+        if event.seq is None:  # held by the bus while Redis is down: delivered live here, kept for no resume
+            self._learn_call(event)
+            text = event_message(event)
+            for client in self._audience(event):
+                if self.visible(client, event):
+                    client.put(text)
+            return
+        seq = event.seq
         if seq <= self.latest and self.latest and seq:
             return  # heard twice (Redis reconnect): already handled
         self.latest = max(self.latest, seq)

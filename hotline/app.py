@@ -20,6 +20,7 @@ from hotline.directory.routes import router as directory_router
 from hotline.errors import install_error_handlers
 from hotline.events import get_bus
 from hotline.events.routes import router as events_router
+from hotline.health import router as health_router
 from hotline.settings import get_settings
 from hotline.tickets.routes import router as tickets_router
 from hotline.tickets.sweep import run_sweeps
@@ -101,10 +102,6 @@ def create_app() -> FastAPI:
     app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
     app.include_router(console_router)  # 座席控制台 /console, 班长看板 /wallboard, /api/console/ws
     app.include_router(analytics_router)  # 工单研判: /analytics page, report, drill-down, CSV, meeting pack
+    app.include_router(health_router)  # /health/live, /health/ready, /api/health
     install_pages(app)
-
-    @app.get("/api/health", tags=["运维 ops"], summary="健康检查")
-    def health() -> dict:
-        return {"status": "ok"}
-
     return app

@@ -1,9 +1,14 @@
 """Domain errors: a code for programs, a Chinese message for people, an HTTP status for the API."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -94,6 +99,14 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = [_field_error(e) for e in exc.errors()]
         summary = "；".join(f"{f['field'] or '请求'}：{f['message']}" for f in fields[:5])
         return JSONResponse(error_body("invalid_input", f"输入有误：{summary}", fields=fields), status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # SQLAlchemy's names for "the database did not answer" (refused, dropped, timed out): not the request's fault
+        log.error("database unavailable: %s", exc)
+        body = error_body("database_unavailable", "数据库暂时不可用，请稍后重试")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")
     sweep_interval_seconds: float = 60.0
+    events_recheck_seconds: float = Field(
+        default=5, gt=0, description="how often an open event feed checks that its account is still active"
+    )
     max_attachment_bytes: int = 20 * 1024 * 1024
     host: str = "127.0.0.1"
     port: int = 8000
