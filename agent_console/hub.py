@@ -13,7 +13,14 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from agent_console.protocol import EPHEMERAL_TYPES, event_message, message
+from agent_console.protocol import (
+    CLOSE_ACCOUNT_CHANGED,
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHORIZED,
+    EPHEMERAL_TYPES,
+    event_message,
+    message,
+)
 from agent_console.settings import ConsoleSettings
 from hotline.events.bus import Event, EventBus, SubscriptionOverflow
 
@@ -89,6 +96,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._run(), name="console-hub"),
             asyncio.create_task(self._heartbeats(), name="console-heartbeats"),
+            asyncio.create_task(self._recheck_accounts(), name="console-accounts"),
         ]
 
     async def stop(self) -> None:
@@ -276,3 +284,36 @@ class Hub:
             text = message("heartbeat", self.latest, {})
             for client in list(self.clients):
                 client.put(text)
+
+    async def _recheck_accounts(self) -> None:
+        """Close the consoles of accounts deactivated (4401) or given another role (4403 / 4410) since they joined:
+        one query for all connected consoles every `HOTLINE_EVENTS_RECHECK_SECONDS`."""
+        from hotline.settings import get_settings
+
+        while True:
+            await asyncio.sleep(get_settings().events_recheck_seconds)
+            clients = list(self.clients)
+            if not clients:
+                continue
+            try:
+                accounts = await asyncio.to_thread(_accounts, {c.user_id for c in clients})
+            except Exception:  # the database is away: keep the consoles, look again next time
+                continue
+            for client in clients:
+                role = accounts.get(client.user_id)
+                if role is None:
+                    client.drop(CLOSE_UNAUTHORIZED)
+                elif role != client.role:
+                    client.drop(CLOSE_ACCOUNT_CHANGED if role in CONSOLE_ROLES else CLOSE_FORBIDDEN)
+
+
+def _accounts(user_ids: set[int]) -> dict[int, str]:
+    """user id -> role, active accounts only."""
+    from sqlmodel import Session, select
+
+    from hotline.auth.models import User
+    from hotline.db import get_engine
+
+    with Session(get_engine()) as session:
+        rows = session.exec(select(User.id, User.role).where(User.id.in_(user_ids), User.active)).all()
+        return {user_id: str(role) for user_id, role in rows}
