@@ -12,6 +12,7 @@ from agent_console.routes import router as console_router
 from analytics.routes import router as analytics_router
 from asr.routes import router as asr_router
 from asr.service import start_speech
+from classifier.routes import router as classifier_router
 from hotline.auth.deps import current_user
 from hotline.auth.routes import router as auth_router
 from hotline.callers.routes import router as callers_router
@@ -83,6 +84,7 @@ def create_app() -> FastAPI:
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
     app.include_router(classify_router, dependencies=[Depends(current_user)])  # 分类与派单建议 /api/classify
+    app.include_router(classifier_router)  # 分类模型: versions, switch/rollback, /admin/classifier, 建议有误
     app.include_router(similar_router)  # 并单: similar open tickets
     app.include_router(asr_router)  # 语音: PBX media streams, recording uploads
     app.include_router(linkage_router)  # 联动: transfers, partners' signed callbacks, dead letters

@@ -15,6 +15,7 @@ PAGES = (
     ("班长看板", "/wallboard"),
     ("工单研判", "/analytics"),
     ("市民自助查询", "/selfservice"),
+    ("分类模型管理", "/admin/classifier"),
     ("接口文档", "/docs"),
 )
 

@@ -2,6 +2,7 @@
 
 from analytics.models import TicketReaction  # noqa: F401
 from approvals_bridge.models import ApprovalCase  # noqa: F401
+from classifier.models import SuggestionFeedback  # noqa: F401
 from hotline.auth.models import LoginAudit, User
 from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.directory.models import Department

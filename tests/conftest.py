@@ -30,6 +30,9 @@ from hotline.settings import get_settings
 PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI") == "true"
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+PBX_TOKEN = "test-pbx-token"  # the PBX's secret for /media/stream in every test (docs/asr.md "Security")
+os.environ.setdefault("HOTLINE_PBX_TOKENS", PBX_TOKEN)
+os.environ.setdefault("HOTLINE_ASR_DITHER", "0")  # decoding repeats exactly, run to run
 
 
 def real_data(*parts: str) -> Path:
