@@ -17,7 +17,7 @@ from hotline.auth.models import Role, User
 from hotline.errors import Invalid, NotFound
 
 STATIC = Path(__file__).parent / "static"
-ASSETS = {"models.js": "text/javascript; charset=utf-8"}
+ASSETS = {"models.js": "text/javascript; charset=utf-8", "models.css": "text/css; charset=utf-8"}
 
 router = APIRouter(tags=["分类模型 classifier"])
 _admin = Depends(require_roles(Role.admin))

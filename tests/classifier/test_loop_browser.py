@@ -52,7 +52,9 @@ def test_admin_switches_to_a_candidate_from_the_tickets_and_rolls_back(model_sit
     shadow = candidate["shadow"]
     mine = shadow["candidate"]["department"]["accuracy"]
     expect(new_row.locator("[data-head=department]")).to_contain_text(f"{mine * 100:.1f}%")
-    expect(page.locator(f"#models tr[data-model='{BASE_ID}'].active")).to_contain_text("在用")
+    active_row = page.locator(f"#models tr[data-model='{BASE_ID}'].active")
+    expect(active_row).to_contain_text("在用")
+    assert active_row.evaluate("row => getComputedStyle(row).backgroundColor") == "rgb(238, 247, 238)"  # its CSS
     expect(page.locator("#rollback")).to_be_disabled()
     shot(page, "classifier-admin-before-switch")
 
