@@ -6,6 +6,8 @@ STAMP   := $(VENV)/.install-stamp
 DEBS    := chromium fonts-noto-cjk poppler-utils libsndfile1
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+# The demo's PBX secret for /media/stream (`hotline call simulate` sends it); a real deployment sets its own.
+export HOTLINE_PBX_TOKENS ?= demo-pbx-token
 
 .PHONY: install diarization run test lint clean
 
@@ -41,7 +43,7 @@ run: install
 	test -e var/models/classifier || $(BIN)/hotline classifier train \
 		|| echo "分类模型未训练（缺少训练数据，见 README）：控制台暂不显示话题和承办单位建议"
 	$(BIN)/hotline analytics demo-history
-	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
+	$(BIN)/hotline serve --demo-partners --host $(HOST) --port $(PORT)
 
 test: install diarization
 	$(BIN)/ruff check .
