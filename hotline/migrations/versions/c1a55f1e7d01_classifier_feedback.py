@@ -1,7 +1,7 @@
 """classifier: suggestions marked wrong (标记建议有误)
 
 Revision ID: c1a55f1e7d01
-Revises: a9c8de6ee814
+Revises: b7c41e2a9d15
 Create Date: 2026-12-03 14:05:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import hotline.db
 
 revision: str = 'c1a55f1e7d01'
-down_revision: str | None = 'a9c8de6ee814'
+down_revision: str | None = 'b7c41e2a9d15'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
