@@ -10,7 +10,8 @@ import { renderTicketList } from "./ticket-list.js";
 import { renderDeadlines, renderTicketFacts, renderTicketHeader, renderTicketTexts } from "./ticket-view.js";
 import { debounce, el, renderTimeline, toast } from "./ui.js";
 
-// options: {user, departments, listPane, detailPane, listQuery(), showDepartment, emptyText, onList(page), onRefresh()}
+// options: {user, departments, listPane, detailPane, listQuery(), showDepartment, emptyText, onList(page), onRefresh(),
+//           onEvent(event): every live event, before the refresh}
 export function createWorkbench(options) {
   const { user, listPane, detailPane } = options;
   let selected = decodeURIComponent(location.hash.slice(1)) || null;
@@ -147,7 +148,10 @@ export function createWorkbench(options) {
   const liveRefresh = debounce(refresh, 200);
   let connectedBefore = false;
   connectLive({
-    onEvent: liveRefresh,
+    onEvent: (event) => {
+      options.onEvent?.(event);
+      liveRefresh();
+    },
     onStatus: (status) => {
       setLiveStatus(status);
       if (status === "open" && connectedBefore) liveRefresh(); // catch up on what passed while away
