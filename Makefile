@@ -6,6 +6,8 @@ STAMP   := $(VENV)/.install-stamp
 DEBS    := chromium fonts-noto-cjk poppler-utils libsndfile1
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+# The demo's PBX secret for /media/stream (`hotline call simulate` sends it); a real deployment sets its own.
+export HOTLINE_PBX_TOKENS ?= demo-pbx-token
 
 .PHONY: install diarization run test lint clean
 

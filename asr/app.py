@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from asr.audiosocket import start_audiosocket_server
 from asr.routes import router
 from asr.service import start_engine
+from hotline.errors import install_error_handlers
 
 
 def create_app(model: Path | str | None = None, audiosocket: tuple[str, int] | None = None) -> FastAPI:
@@ -31,5 +32,6 @@ def create_app(model: Path | str | None = None, audiosocket: tuple[str, int] | N
                 server.close()
 
     app = FastAPI(title="hotline ASR", lifespan=lifespan)
+    install_error_handlers(app)  # the upload's login and role errors answer as everywhere else
     app.include_router(router)
     return app

@@ -253,8 +253,11 @@ def simulate(
     port: int = typer.Option(9092, help="AudioSocket port"),
     encoding: str = typer.Option("PCMU", help="WebSocket encoding: PCMU, PCMA or L16"),
     caller: str | None = typer.Option(None, help="来电号码（WebSocket 首帧的 caller）"),
+    token: str | None = typer.Option(None, help="PBX 令牌（默认取 HOTLINE_PBX_TOKENS 的第一个）"),
 ) -> None:
     """Play a real recording into the product as a PBX would."""
+    from websockets.exceptions import InvalidStatus
+
     from asr.simulate import simulate_call
 
     if via not in ("websocket", "audiosocket"):
@@ -262,7 +265,11 @@ def simulate(
         raise typer.Exit(2)
     try:
         result = asyncio.run(simulate_call(wav, via, url=url, host=host, port=port, speed=speed, caller=caller,
-                                           encoding=encoding))
+                                           encoding=encoding, token=token))
+    except InvalidStatus as exc:
+        console.print(f"[red]媒体流被拒绝（HTTP {exc.response.status_code}）：PBX 令牌缺失或无效，"
+                      "请用 --token 或 HOTLINE_PBX_TOKENS 提供[/red]")
+        raise typer.Exit(1) from None
     except (OSError, AsrError) as exc:
         console.print(f"[red]模拟来电失败：{exc}[/red]")
         raise typer.Exit(1) from None

@@ -97,6 +97,8 @@ class LegStream:
         self._last_partial_at = 0.0
         self._last_partial_text = ""
         self._closed = False
+        self._decoded_bytes = 0  # audio Vosk has consumed: what a partial's `end` reports
+        self._budget: int | None = None  # bytes still to decode once the client has gone (None: all of it)
         self.stats = StreamStats()
         self.finals: list[Segment] = []
         engine.active_streams += 1
@@ -115,6 +117,20 @@ class LegStream:
         self._pending += pcm.astype("<i2", copy=False).tobytes()
         if len(self._pending) >= self.engine.chunk_bytes and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._drain(flush=False))
+
+    async def abandon(self, grace_seconds: float) -> list[Segment]:
+        """The client has gone: decode at most `grace_seconds` more of its backlog, drop the rest, then finish.
+
+        The words said just before a hang-up are kept (a real-time sender has well under a second buffered), while a
+        sender that pushed minutes of audio and left does not keep a core busy for nobody.
+        """
+        self._budget = int(grace_seconds * self.engine.sample_rate) * 2
+        dropped = max(0, len(self._pending) - self._budget)
+        if dropped:
+            del self._pending[self._budget :]
+            log.info("call %s leg %s: %.1f s of undecoded audio dropped after the client left",
+                     self.call_id, self.leg, dropped / 2 / self.engine.sample_rate)
+        return await self.finish()
 
     async def finish(self) -> list[Segment]:
         """Decode what is left, emit the last final, tell the sink the leg ended. Safe to call twice."""
@@ -143,36 +159,46 @@ class LegStream:
                     self.engine.executor, self._decode, data, want_partial, flush
                 )
                 self.stats.decode_seconds += spent
-                for kind, result in results:
-                    await self._emit(kind, result, arrived)
+                for kind, result, decoded in results:
+                    await self._emit(kind, result, arrived, decoded)
                 if flush:
                     break
         except Exception as exc:  # a decoder failure ends this leg only; the caller is told why
             log.exception("decoding failed on call %s leg %s", self.call_id, self.leg)
             await self.sink.on_error(self.call_id, self.leg, "decode_failed", f"语音识别失败：{exc}")
 
-    def _decode(self, data: bytes, want_partial: bool, flush: bool) -> tuple[list[tuple[str, dict]], float]:
+    def _decode(self, data: bytes, want_partial: bool, flush: bool) -> tuple[list[tuple[str, dict, float]], float]:
         """Runs on a pool thread: the only place this leg's recogniser is touched."""
         started = time.perf_counter()
-        out: list[tuple[str, dict]] = []
+        out: list[tuple[str, dict, float]] = []
         step = self.engine.chunk_bytes
         for i in range(0, len(data), step):
-            if self._rec.AcceptWaveform(data[i : i + step]):
-                out.append(("final", json.loads(self._rec.Result())))
+            if self._budget is not None:  # the client left meanwhile: stop when the grace is used up
+                if self._budget <= 0:
+                    break
+                self._budget -= step
+            chunk = data[i : i + step]
+            self._decoded_bytes += len(chunk)
+            if self._rec.AcceptWaveform(chunk):
+                out.append(("final", json.loads(self._rec.Result()), self.decoded_seconds))
         if flush:
-            out.append(("final", json.loads(self._rec.FinalResult())))
+            out.append(("final", json.loads(self._rec.FinalResult()), self.decoded_seconds))
         elif want_partial:
-            out.append(("partial", json.loads(self._rec.PartialResult())))
+            out.append(("partial", json.loads(self._rec.PartialResult()), self.decoded_seconds))
         return out, time.perf_counter() - started
 
-    async def _emit(self, kind: str, result: dict, arrived: float | None) -> None:
+    @property
+    def decoded_seconds(self) -> float:
+        return self._decoded_bytes / 2 / self.engine.sample_rate
+
+    async def _emit(self, kind: str, result: dict, arrived: float | None, decoded: float) -> None:
         if kind == "partial":
             raw = result.get("partial", "")
             self._last_partial_at = time.monotonic()
             if not raw or raw == self._last_partial_text:
                 return
             self._last_partial_text = raw
-            segment = self._segment(raw, (), final=False)
+            segment = self._segment(raw, (), final=False, decoded=decoded)
             if arrived is not None:
                 self.stats.partial_latencies.append(time.monotonic() - arrived)
             await self.sink.on_partial(segment)
@@ -181,14 +207,15 @@ class LegStream:
         self._last_partial_text = ""
         if not raw.strip():
             return  # silence or noise: Vosk closes an empty utterance, nobody needs to see it
-        segment = self._segment(raw, _words(result.get("result", [])), final=True)
+        segment = self._segment(raw, _words(result.get("result", [])), final=True, decoded=decoded)
         self.finals.append(segment)
         self._utterance_start = segment.end
         self.stats.final_count += 1
         await self.sink.on_final(segment)
 
-    def _segment(self, raw: str, words: tuple[Word, ...], final: bool) -> Segment:
+    def _segment(self, raw: str, words: tuple[Word, ...], final: bool, decoded: float) -> Segment:
+        # a partial reaches as far as the audio decoded for it, not the audio received meanwhile
         start = words[0].start if words else self._utterance_start
-        end = words[-1].end if words else self.stats.audio_seconds
+        end = words[-1].end if words else decoded
         confidence = float(np.mean([w.conf for w in words])) if words else None
         return Segment(self.call_id, self.leg, clean_transcript(raw), raw, start, end, confidence, final, words)

@@ -9,6 +9,8 @@ import hashlib
 import importlib.util
 import logging
 import re
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,25 +192,57 @@ def resolve_model(explicit: Path | str | None = None, settings: AsrSettings | No
     return best
 
 
-_cache: dict[Path, LoadedModel] = {}
+_cache: dict[tuple[Path, float], LoadedModel] = {}
 _cache_lock = threading.Lock()
+
+
+def with_dither(path: Path, dither: float) -> Path:
+    """The model folder as Vosk should read it: with `--dither=<dither>` in its feature config.
+
+    Kaldi dithers by default (mfcc.conf rarely says otherwise), adding random noise to every frame, so the same audio
+    decodes slightly differently run to run. Dither 0 makes decoding repeat exactly. The model folder is left as it
+    is (it may be read-only, or shared): a sibling folder in the temp directory links every file and holds its own
+    copy of conf/mfcc.conf.
+    """
+    digest = hashlib.sha256(f"{path.resolve()}|{dither}".encode()).hexdigest()[:16]
+    overlay = Path(tempfile.gettempdir()) / f"hotline-vosk-{digest}"
+    if (overlay / "conf" / "mfcc.conf").is_file():
+        return overlay
+    staging = Path(tempfile.mkdtemp(prefix="hotline-vosk-", dir=overlay.parent))
+    for entry in path.resolve().iterdir():
+        if entry.name != "conf":
+            (staging / entry.name).symlink_to(entry)
+    (staging / "conf").mkdir()
+    for entry in (path / "conf").iterdir():
+        if entry.name != "mfcc.conf":
+            (staging / "conf" / entry.name).symlink_to(entry.resolve())
+    lines = [ln for ln in (path / "conf" / "mfcc.conf").read_text().splitlines() if not ln.startswith("--dither")]
+    (staging / "conf" / "mfcc.conf").write_text("\n".join([*lines, f"--dither={dither}"]) + "\n")
+    try:
+        staging.rename(overlay)
+    except OSError:  # another process made it first: theirs is the same
+        shutil.rmtree(staging, ignore_errors=True)
+    return overlay
 
 
 def load_model(explicit: Path | str | None = None, settings: AsrSettings | None = None) -> LoadedModel:
     """Check and load a model once per process; later calls for the same folder return the same model."""
+    settings = settings or get_asr_settings()
     info = resolve_model(explicit, settings)
+    dither = settings.asr_dither
     key = info.path.resolve()
     with _cache_lock:
-        if key in _cache:
-            return _cache[key]
+        if (key, dither) in _cache:
+            return _cache[(key, dither)]
         import vosk
 
         vosk.SetLogLevel(-1)
+        folder = with_dither(info.path, dither) if dither >= 0 else info.path
         try:
-            model = vosk.Model(str(info.path))
+            model = vosk.Model(str(folder))
         except Exception as exc:  # libvosk raises a bare Exception("Failed to create a model")
             raise ModelError(f"Vosk 无法加载模型 {info.path}：{exc}", code="asr_model_broken") from exc
         loaded = LoadedModel(info=info, vosk=model)
-        _cache[key] = loaded
+        _cache[(key, dither)] = loaded
         log.info("loaded Vosk model %s (%s, %d Hz)", info.name, info.path, info.sample_rate)
         return loaded

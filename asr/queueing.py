@@ -1,4 +1,5 @@
-"""A PBX call reaches an agent: the caller leg's media start puts the call in the ACD queue, its end is the hang-up.
+"""A PBX call reaches an agent: the caller leg's media start puts the call in the ACD queue, its end is the hang-up
+(the call record is closed and the queue entry ended).
 
 Only the caller leg counts (the agent leg exists once an agent has the call). A call already queued — by the PBX
 integration over HTTP, or by another worker — is left as it is. Queueing problems are logged and never stop the
@@ -31,9 +32,12 @@ def _arrived(call_id: str, caller_phone: str | None) -> None:
 
 
 def _ended(call_id: str) -> None:
+    """The caller hung up: the call record is closed (`ended_at`) and its queue entry ended."""
+    from hotline.callers.service import end_call
     from routing.acd.service import hangup
 
     with Session(get_engine()) as session:
+        end_call(session, call_id)
         hangup(session, call_id)
 
 

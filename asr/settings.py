@@ -1,11 +1,14 @@
 """ASR settings from `HOTLINE_*` environment variables (kept apart from the core's settings)."""
 
+import json
 import os
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,6 +16,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def _default_speech_dir() -> Path | None:
     candidate = PROJECT_ROOT.parent / "shared" / "data" / "speech"
     return candidate if candidate.is_dir() else None
+
+
+def split_list(value: object) -> object:
+    """A list setting written as `a,b` (as anyone would) or as a JSON list `["a","b"]`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 class AsrSettings(BaseSettings):
@@ -28,14 +41,46 @@ class AsrSettings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="largest recording accepted by upload")
     max_stream_seconds: float = Field(default=4 * 3600, description="longest media stream accepted per leg")
     audiosocket_enabled: bool = Field(default=True, description="listen for Asterisk AudioSocket in the app")
-    audiosocket_host: str = "127.0.0.1"
+    # AudioSocket has no authentication of its own: listen on the PBX network only and accept listed peers only
+    audiosocket_host: str = Field(default="127.0.0.1", description="address the AudioSocket listener binds to")
     audiosocket_port: int = 9092
     audiosocket_leg: str = "caller"
+    audiosocket_allow: Annotated[list[str], NoDecode] = Field(
+        default=["127.0.0.1/32", "::1/128"], description="PBX addresses (CIDRs, comma list) AudioSocket accepts"
+    )
+    pbx_tokens: Annotated[list[str], NoDecode] = Field(
+        default=[], description="secrets a PBX presents on /media/stream (comma list); empty refuses every stream"
+    )
+    # admission control (docs/asr.md "Security"): bounded work per leg and per node
+    asr_max_legs: int = Field(default=0, description="live legs decoded at once on this node; 0: 4 per core")
+    asr_max_uploads: int = Field(default=1, description="recording uploads decoded at once (they yield to calls)")
+    asr_pace: float = Field(default=2.0, description="a leg may send at most this many times real time")
+    asr_burst_seconds: float = Field(default=5.0, description="audio a leg may send ahead of real time at once")
+    asr_dither: float = Field(default=-1.0, description="Kaldi dither; 0 = decoding repeats exactly; <0: model's")
     diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline folder")
     speech_dir: Path | None = Field(default_factory=_default_speech_dir, description="real recordings for demos")
 
+    @field_validator("audiosocket_allow", "pbx_tokens", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return split_list(value)
+
+    @field_validator("audiosocket_allow")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"HOTLINE_AUDIOSOCKET_ALLOW 中的 {item!r} 不是 IP 地址或网段") from exc
+        return value
+
     def workers(self) -> int:
         return self.asr_workers if self.asr_workers > 0 else (os.cpu_count() or 1)
+
+    def max_legs(self) -> int:
+        """Live legs this node decodes at once; one more is refused with `asr_capacity`."""
+        return self.asr_max_legs if self.asr_max_legs > 0 else 4 * (os.cpu_count() or 1)
 
 
 @lru_cache

@@ -16,6 +16,7 @@ import websockets
 from asr.audio import alaw_encode, resample, ulaw_encode
 from asr.audiosocket import KIND_AUDIO, KIND_HANGUP, KIND_UUID, frame, read_frame
 from asr.batch import STEREO_LEGS, read_recording
+from asr.settings import get_asr_settings
 
 FRAME_MS = 20
 
@@ -38,6 +39,12 @@ def wire_frames(pcm: np.ndarray, rate: int, to_rate: int, encoding: str) -> list
     return [encode(c) for c in chunks]
 
 
+def pbx_headers(token: str | None = None) -> dict[str, str]:
+    """The PBX's credentials for `/media/stream`."""
+    token = token or next(iter(get_asr_settings().pbx_tokens), None)
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 async def _paced(frames: list[bytes], speed: float):
     """Yield frames on the PBX's clock (speed 2.0 = twice real time; 0 = as fast as possible)."""
     start = time.monotonic()
@@ -52,10 +59,12 @@ async def _paced(frames: list[bytes], speed: float):
 async def websocket_leg(
     url: str, call_id: str, leg: str, pcm: np.ndarray, rate: int, *, to_rate: int = 8000,
     encoding: str = "PCMU", speed: float = 1.0, timeout: float = 60.0, caller: str | None = None,
+    token: str | None = None,
 ) -> LegResult:
+    """One leg over `/media/stream`, authenticated as a PBX (`token`, default: the first of HOTLINE_PBX_TOKENS)."""
     result = LegResult(leg)
     frames = wire_frames(pcm, rate, to_rate, encoding)
-    async with websockets.connect(url, max_size=None) as ws:
+    async with websockets.connect(url, max_size=None, additional_headers=pbx_headers(token)) as ws:
         header = {"call_id": call_id, "leg": leg, "sample_rate": to_rate, "encoding": encoding}
         if caller:
             header["caller"] = caller  # the number the PBX saw: the call rings on a console with the caller's history
@@ -106,7 +115,7 @@ async def audiosocket_leg(
 async def simulate_call(
     wav: Path, via: str, *, url: str = "ws://127.0.0.1:8000/media/stream", host: str = "127.0.0.1",
     port: int = 9092, speed: float = 1.0, encoding: str = "PCMU",
-    call_id: str | None = None, caller: str | None = None,
+    call_id: str | None = None, caller: str | None = None, token: str | None = None,
 ) -> dict:
     """Play `wav` as one call; returns the transcript frames per leg (WebSocket) or AudioSocket's replies.
 
@@ -118,7 +127,8 @@ async def simulate_call(
     if via == "websocket":
         call_id = call_id or f"sim-{uuid.uuid4().hex[:12]}"
         results = await asyncio.gather(*(
-            websocket_leg(url, call_id, leg, data[:, i], rate, encoding=encoding, speed=speed, caller=caller)
+            websocket_leg(url, call_id, leg, data[:, i], rate, encoding=encoding, speed=speed, caller=caller,
+                          token=token)
             for i, leg in enumerate(legs)
         ))
         out = {"call_id": call_id, "legs": {r.leg: r.frames for r in results}}

@@ -125,3 +125,34 @@ def server(engine, model_dir: Path, asr_database: str):
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def pbx_connect(url: str, **kwargs):
+    """A WebSocket to `/media/stream` with the PBX's credentials (the tests' HOTLINE_PBX_TOKENS)."""
+    import websockets
+
+    from asr.simulate import pbx_headers
+
+    return websockets.connect(url, additional_headers=pbx_headers(), **kwargs)
+
+
+@pytest.fixture(scope="session")
+def login(asr_database: str):
+    """`login(role)` → the Authorization header of a user with that role in the ASR suite's database."""
+    from sqlmodel import Session
+
+    from hotline.auth.models import Role
+    from hotline.auth.service import create_user
+    from hotline.auth.tokens import issue_token
+    from hotline.db import get_engine
+
+    made: dict[str, dict] = {}
+
+    def header(role: str) -> dict:
+        if role not in made:
+            with Session(get_engine()) as session:
+                user = create_user(session, f"asr-{role}", f"测试{role}", "asr-test-password-1", Role(role))
+                made[role] = {"Authorization": f"Bearer {issue_token(user.id, user.username)[0]}"}
+        return made[role]
+
+    return header

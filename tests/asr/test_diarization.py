@@ -253,7 +253,7 @@ def test_a_checkpoint_that_does_not_load_is_a_clear_error(extra, pipeline_dir, t
     assert err.value.code == "diarization_load_failed" and "加载失败" in err.value.message
 
 
-def test_mono_upload_is_diarized_then_transcribed_per_speaker(pipeline_dir, call, server, monkeypatch):
+def test_mono_upload_is_diarized_then_transcribed_per_speaker(pipeline_dir, call, server, monkeypatch, login):
     """The upload route with HOTLINE_DIARIZATION_PIPELINE set: turns by speaker, Vosk per speaker, one dialogue."""
     from asr.diarization.service import set_diarizer, start_diarization
     from asr.settings import get_asr_settings
@@ -267,7 +267,7 @@ def test_mono_upload_is_diarized_then_transcribed_per_speaker(pipeline_dir, call
     try:
         assert start_diarization() is not None  # what the app's start-up does
         response = httpx.post(f"{server.http}/api/recordings/transcribe?call_id=dz-1",
-                              content=mono_wav.read_bytes(), timeout=120)
+                              content=mono_wav.read_bytes(), timeout=120, headers=login("agent"))
     finally:
         set_diarizer(None)  # the server is shared: other tests' mono uploads stay one `mixed` leg
         get_asr_settings.cache_clear()

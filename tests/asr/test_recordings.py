@@ -26,12 +26,12 @@ def _stereo(speech_dir, path):
     return len(caller) / rate
 
 
-def test_stereo_upload_is_split_per_channel_and_merged_by_time(server, speech_dir, tmp_path):
+def test_stereo_upload_is_split_per_channel_and_merged_by_time(server, speech_dir, tmp_path, login):
     caller_end = _stereo(speech_dir, tmp_path / "call.wav")
     body = (tmp_path / "call.wav").read_bytes()
     response = httpx.post(
         f"{server.http}/api/recordings/transcribe?call_id=rec-1", content=body,
-        headers={"content-type": "audio/wav"}, timeout=60,
+        headers={"content-type": "audio/wav", **login("agent")}, timeout=60,
     )
     assert response.status_code == 200, response.text
     result = response.json()
@@ -44,30 +44,33 @@ def test_stereo_upload_is_split_per_channel_and_merged_by_time(server, speech_di
     assert "caller:" in result["dialogue"] and "agent:" in result["dialogue"]
 
 
-def test_multipart_flac_upload(server, speech_dir, tmp_path):
+def test_multipart_flac_upload(server, speech_dir, tmp_path, login):
     data, rate = sf.read(speech_dir / CALLER, dtype="int16")
     sf.write(tmp_path / "x.flac", data, rate)  # any format libsndfile reads
     with (tmp_path / "x.flac").open("rb") as f:
-        response = httpx.post(f"{server.http}/api/recordings/transcribe", files={"file": f}, timeout=60)
+        response = httpx.post(f"{server.http}/api/recordings/transcribe", files={"file": f}, timeout=60,
+                              headers=login("supervisor"))
     assert response.status_code == 200, response.text
     assert response.json()["channels"] == 1 and response.json()["segments"][0]["leg"] == "mixed"
 
 
-def test_corrupt_header_is_422(server, speech_dir):
+def test_corrupt_header_is_422(server, speech_dir, login):
     good = (speech_dir / CALLER).read_bytes()
     broken = good[:20] + b"\xef\xbe\x00\x00" + good[24:]  # unknown format tag, zero channels
-    response = httpx.post(f"{server.http}/api/recordings/transcribe", content=broken)
+    response = httpx.post(f"{server.http}/api/recordings/transcribe", content=broken, headers=login("agent"))
     assert response.status_code == 422 and response.json()["error"]["code"] == "unreadable_audio"
     assert "无法读取" in response.json()["error"]["message"]
 
 
-def test_two_gigabyte_upload_is_refused_before_it_is_read(server):
+def test_two_gigabyte_upload_is_refused_before_it_is_read(server, login):
+    token = login("agent")["Authorization"].encode()
+
     async def send() -> bytes:
         port = int(server.http.rsplit(":", 1)[1])
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(
             b"POST /api/recordings/transcribe HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\n"
-            b"Content-Length: 2147483648\r\n\r\nRIFF"
+            b"Authorization: " + token + b"\r\nContent-Length: 2147483648\r\n\r\nRIFF"
         )
         await writer.drain()
         head = await asyncio.wait_for(reader.read(4096), 10)
@@ -78,7 +81,7 @@ def test_two_gigabyte_upload_is_refused_before_it_is_read(server):
     assert head.startswith(b"HTTP/1.1 413") and b"upload_too_large" in head
 
 
-def test_chunked_upload_over_the_limit_is_refused(server, monkeypatch):
+def test_chunked_upload_over_the_limit_is_refused(server, monkeypatch, login):
     from asr.settings import get_asr_settings
 
     monkeypatch.setattr(get_asr_settings(), "max_upload_bytes", 100_000)
@@ -87,12 +90,12 @@ def test_chunked_upload_over_the_limit_is_refused(server, monkeypatch):
         for _ in range(20):
             yield b"\0" * 10_000
 
-    response = httpx.post(f"{server.http}/api/recordings/transcribe", content=chunks())
+    response = httpx.post(f"{server.http}/api/recordings/transcribe", content=chunks(), headers=login("agent"))
     assert response.status_code == 413
 
 
-def test_empty_upload_is_422(server):
-    response = httpx.post(f"{server.http}/api/recordings/transcribe", content=b"")
+def test_empty_upload_is_422(server, login):
+    response = httpx.post(f"{server.http}/api/recordings/transcribe", content=b"", headers=login("admin"))
     assert response.status_code == 422 and response.json()["error"]["code"] == "empty_upload"
 
 

@@ -9,7 +9,7 @@ import websockets
 
 from asr.batch import read_recording
 from asr.simulate import websocket_leg, wire_frames
-from tests.asr.conftest import run, stored_segments
+from tests.asr.conftest import pbx_connect, run, stored_segments
 
 WAV = "007_wenet_ID002.wav"
 
@@ -70,7 +70,7 @@ def test_pcma_and_l16_16k_give_the_same_words_as_pcmu(server, speech_dir):
 
 async def _exchange(url: str, first, then=(), expect_close=True) -> tuple[list[dict], int | None]:
     frames = []
-    async with websockets.connect(url) as ws:
+    async with pbx_connect(url) as ws:
         await ws.send(first)
         for item in then:
             await ws.send(item)
@@ -132,7 +132,7 @@ def test_client_vanishing_mid_utterance_keeps_what_was_said(server, speech_dir):
     frames = wire_frames(data[:, 0], rate, 8000, "PCMU")
 
     async def vanish():
-        ws = await websockets.connect(server.ws)
+        ws = await pbx_connect(server.ws)
         await ws.send(json.dumps({**HEADER, "call_id": call_id, "encoding": "PCMU"}))
         for f in frames[: len(frames) * 3 // 4]:  # hang up in the middle of the sentence
             await ws.send(f)
@@ -173,7 +173,7 @@ def test_a_callers_media_queues_the_call_and_its_end_hangs_up(server, speech_dir
 
 def test_a_bad_caller_number_is_refused_in_the_header(server):
     async def talk():
-        async with websockets.connect(server.ws) as ws:
+        async with pbx_connect(server.ws) as ws:
             await ws.send(json.dumps({**HEADER, "call_id": "bad-caller", "caller": "not a number"}))
             return json.loads(await ws.recv())
 
