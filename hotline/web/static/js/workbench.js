@@ -72,6 +72,9 @@ export function createWorkbench(options) {
             { class: "btn print-link", href: `/tickets/${encodeURIComponent(ticket.number)}/print`, target: "_blank" },
             "打印工单",
           ),
+          options.showDepartment && ticket.caller_phone
+            ? el("a", { class: "btn caller-link", href: `/caller/${encodeURIComponent(ticket.number)}` }, "来电人全部工单")
+            : null,
           renderDeadlines(ticket),
           box,
           renderTicketTexts(ticket),
