@@ -37,11 +37,13 @@ class EmbeddedApprovalSource:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def lookup(self, application_no: str, identity: str) -> ApprovalView | None:
+    def lookup(self, application_no: str, identity: str, name: str | None = None) -> ApprovalView | None:
         case = self.session.exec(
             select(ApprovalCase).where(ApprovalCase.application_no == application_no.strip())
         ).first()
-        if case is None or not identity_matches(identity, case.applicant_phone, case.id_last4):
+        if case is None or not identity_matches(
+            identity, case.applicant_phone, case.id_last6, name, case.applicant_name
+        ):
             return None
         return view_of(case)
 
@@ -106,7 +108,7 @@ def demo_cases(items: list[dict], count: int, now: datetime, seed: int = 12345) 
                 promised_days=days,
                 applicant_name=name,
                 applicant_phone=f"139{rng.randint(0, 99999999):08d}",
-                id_last4=f"{rng.randint(0, 999):03d}{rng.choice('0123456789X')}",
+                id_last6=f"{rng.randint(0, 99999):05d}{rng.choice('0123456789X')}",
                 stage=history[-1]["stage"],
                 submitted_at=submitted,
                 due_at=due,

@@ -33,7 +33,7 @@ class HttpApprovalSource:
     def _get(self, record: dict, name: str) -> object:
         return record.get(self.fields[name])
 
-    def lookup(self, application_no: str, identity: str) -> ApprovalView | None:
+    def lookup(self, application_no: str, identity: str, name: str | None = None) -> ApprovalView | None:
         s = self.settings
         try:
             answer = httpx.get(
@@ -54,7 +54,8 @@ class HttpApprovalSource:
             return None
         id_number = str(self._get(record, "id_number") or "")
         phone = str(self._get(record, "applicant_phone") or "")
-        if not identity_matches(identity, phone, id_number[-4:] if len(id_number) >= 4 else None):
+        applicant = str(self._get(record, "applicant_name") or "")
+        if not identity_matches(identity, phone, id_number, name, applicant):
             return None
         days = int(self._get(record, "promised_days") or 0)
         stage, stage_text, steps = headline(str(self._get(record, "stage") or ""), [

@@ -20,7 +20,7 @@ class ApprovalCase(SQLModel, table=True):
     promised_days: int = Field(default=0, description="承诺时限（工作日），即办件为 0")
     applicant_name: str = Field(max_length=50)
     applicant_phone: str = Field(max_length=20)
-    id_last4: str = Field(max_length=4, description="身份证号后四位")
+    id_last6: str = Field(max_length=6, description="身份证号后六位（与姓名一起核验身份）")
     stage: str = Field(max_length=8, description="受理 审查 决定 办结 补正 不予受理")
     submitted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -5,7 +5,9 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Our field → the platform's field in its JSON answer. Override with HOTLINE_APPROVALS_FIELD_MAP (JSON).
+from hotline.security.config import CommaMap
+
+# Our field → the platform's field in its JSON answer. HOTLINE_APPROVALS_FIELD_MAP overrides (JSON or a=b,c=d).
 DEFAULT_FIELD_MAP = {
     "application_no": "applyNo",
     "item_name": "itemName",
@@ -35,7 +37,9 @@ class ApprovalSettings(BaseSettings):
     app_id: str = Field(default="", description="credentials sent as X-App-Id / X-App-Secret headers")
     app_secret: str = ""
     timeout_seconds: float = 5.0
-    field_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FIELD_MAP))
+    field_map: CommaMap = Field(
+        default_factory=lambda: dict(DEFAULT_FIELD_MAP), description="`ours=theirs,…` or a JSON object"
+    )
 
 
 @lru_cache

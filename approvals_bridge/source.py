@@ -47,14 +47,22 @@ def headline(stage: str, steps: list[ApprovalStep]) -> tuple[str, str, list[Appr
     return current, STAGE_TEXT.get(current, current), ordered
 
 
-def identity_matches(identity: str, phone: str | None, id_last4: str | None) -> bool:
-    """The applicant's phone, or the last four characters of their ID number (X in either case)."""
+ID_TAIL = 6
+
+
+def identity_matches(
+    identity: str, phone: str | None, id_tail: str | None, name: str | None = None, applicant: str | None = None
+) -> bool:
+    """The applicant's full phone number; or the last six characters of their ID number (X in either case) together
+    with their name. Four ID digits alone were 10,000 guesses; six digits and a name are not guessable."""
     given = identity.strip().upper()
     if not given:
         return False
-    if phone and given == phone.strip():
+    if phone and len(given) >= 11 and given == phone.strip():
         return True
-    return bool(id_last4) and len(given) == 4 and given == id_last4.upper()
+    if not id_tail or len(id_tail) < ID_TAIL or len(given) != ID_TAIL or given != id_tail[-ID_TAIL:].upper():
+        return False
+    return bool(name and applicant) and name.strip() == applicant.strip()
 
 
 def mask_name(name: str) -> str:
@@ -63,6 +71,7 @@ def mask_name(name: str) -> str:
 
 
 class ApprovalSource(Protocol):
-    def lookup(self, application_no: str, identity: str) -> ApprovalView | None:
-        """The case if it exists AND the identity matches; None otherwise (the two are indistinguishable)."""
+    def lookup(self, application_no: str, identity: str, name: str | None = None) -> ApprovalView | None:
+        """The case if it exists AND the identity matches (phone; or ID tail + name); None otherwise (the two are
+        indistinguishable)."""
         ...

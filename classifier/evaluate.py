@@ -1,11 +1,12 @@
 """Scoring a trained model on a CSV in the form of labelled.csv (and optionally on silver annotations)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from classifier.dataset import read_labelled, read_rows
+from classifier.dataset import Message, read_labelled, read_rows
 from classifier.predictor import Predictor
 
 
@@ -43,18 +44,49 @@ def score(truth: list[str], predicted: list[str]) -> Report:
     )
 
 
-def evaluate_topic(predictor: Predictor, csv_path: Path) -> Report:
-    messages = read_labelled(csv_path)
+def evaluate_topic(predictor: Predictor, csv_path: Path, keep: Callable[[Message], bool] | None = None) -> Report:
+    messages = [m for m in read_labelled(csv_path) if keep is None or keep(m)]
     predicted = [predictor.predict(m.body, title=m.title).topic.label for m in messages]
     return score([m.label for m in messages], predicted)
 
 
-def evaluate_silver(predictor: Predictor, labelled_csv: Path, annotations_csv: Path) -> dict[str, Report]:
-    """Request type and department accuracy on silver labels (rows of `labelled_csv` with annotations)."""
+def evaluate_annotations(predictor: Predictor, labelled_csv: Path, annotations_csv: Path, split: str = "test") -> dict:
+    """Request type and department on the annotated rows of one split (test / train / all), with 95% intervals.
+
+    Department is scored twice: the model's label alone, and the label the dispatch suggestion gives once the
+    dispatch catalogue (派单目录) and the place's level (属地) have had their say (`routing.suggest`).
+    """
+    from classifier.holdout import accuracy_with_interval, in_test_split
+    from routing.catalogue import catalogue_label, match_catalogue
+    from routing.jurisdiction import find_jurisdiction
+
     messages = {m.id: m for m in read_labelled(labelled_csv, require_label=False)}
-    rows = [r for r in read_rows(annotations_csv) if r.get("id") in messages]
-    predictions = [predictor.predict(messages[r["id"]].body, title=messages[r["id"]].title) for r in rows]
-    return {
-        "request_type": score([r["request_type"] for r in rows], [p.request_type.label for p in predictions]),
-        "department": score([r["department"] for r in rows], [p.department.label for p in predictions]),
-    }
+    rows = [
+        r
+        for r in read_rows(annotations_csv)
+        if r.get("id") in messages and (split == "all" or in_test_split(r["id"]) == (split == "test"))
+    ]
+    hits: dict[str, list[bool]] = {"request_type": [], "department": [], "department_catalogue": [], "top3": []}
+    high: dict[str, list[bool]] = {"request_type": [], "department": [], "department_catalogue": []}
+    for row in rows:
+        message = messages[row["id"]]
+        prediction = predictor.predict(message.body, title=message.title)
+        place = find_jurisdiction(f"{message.title}。{message.body}"[:20_000], None)
+        hit = match_catalogue(message.title, prediction.topic.label, place.level)
+        department = catalogue_label(prediction.department.label, hit)
+        row_hits = {
+            "request_type": prediction.request_type.label == row["request_type"],
+            "department": prediction.department.label == row["department"],
+            "department_catalogue": department == row["department"],
+        }
+        for head, hit in row_hits.items():
+            hits[head].append(hit)
+            if row.get("confidence") == "high":
+                high[head].append(hit)
+        hits["top3"].append(row["department"] in {s.label for s in prediction.department.top})
+    result = {"split": split, "n": len(rows)}
+    for head, values in hits.items():
+        result[head] = accuracy_with_interval(values)
+        if head in high:
+            result[head]["high_confidence"] = accuracy_with_interval(high[head])
+    return result

@@ -70,6 +70,15 @@ def save_model(directory: Path, bundle: Any, metadata: dict[str, Any]) -> Path:
     return directory
 
 
+def update_metadata(directory: Path, **fields: Any) -> dict[str, Any]:
+    """Add fields (e.g. shadow scores) to a saved model's metadata; the pickle and its hash stay as they are."""
+    metadata = {**read_metadata(directory), **fields}
+    tmp_meta = directory / f".{METADATA_FILE}.tmp"
+    tmp_meta.write_text(json.dumps(metadata, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp_meta.replace(directory / METADATA_FILE)
+    return metadata
+
+
 def read_metadata(directory: Path) -> dict[str, Any]:
     meta_path = directory / METADATA_FILE
     if not (directory / MODEL_FILE).is_file() or not meta_path.is_file():

@@ -12,6 +12,7 @@ from classifier.fast import FastModel
 from classifier.features import make_doc
 from classifier.heads import HeadPrediction, LabelScore, readable_reason
 from classifier.model_store import load_model
+from classifier.registry import BASE_ID, active_dir
 
 # Inputs are cut to this many characters before anything else (a 10 MB paste must not stall a call).
 MAX_INPUT_CHARS = 20_000
@@ -60,6 +61,8 @@ class Predictor:
     def __init__(self, fast: FastModel, metadata: dict) -> None:
         self.fast = fast
         self.metadata = metadata
+        # Which model made a suggestion: the registry's version id ("base" for the model trained from the files).
+        self.model_id: str = metadata.get("model_id", BASE_ID)
 
     def _head(self, name: str, indices: np.ndarray, values: np.ndarray, top_k: int = 3) -> HeadPrediction:
         head = self.fast.heads[name]
@@ -106,10 +109,13 @@ def _load(directory: str, _stamp: float) -> Predictor:
 
 
 def load_predictor(model_dir: Path | None = None) -> Predictor:
-    """The predictor for a model directory, loaded once per process (reloaded when the file changes)."""
+    """The predictor for a model directory, loaded once per process (reloaded when the file changes).
+
+    Without a directory: the active model of the registry (classifier/registry.py) under the default directory.
+    """
     from classifier.model_store import METADATA_FILE, read_metadata
 
-    directory = (model_dir or default_model_dir()).resolve()
+    directory = (model_dir or active_dir(default_model_dir())).resolve()
     read_metadata(directory)  # raises ModelMissing with the instruction to train
     stamp = (directory / METADATA_FILE).stat().st_mtime
     with _lock:

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from classifier.corrections import Correction
 from classifier.dataset import Message, file_hash
 from classifier.fast import FastModel
 from classifier.features import Doc, MessageFeatures, make_doc
@@ -99,13 +100,19 @@ def train_all(
     labelled_csv: Path,
     out_dir: Path,
     extra_dir: Path | None = None,
-    corrections: list[tuple[Message, str, str, str]] | None = None,
+    corrections: list[Correction] | None = None,
     with_metrics: bool = True,
     progress: Progress = _no_progress,
+    exclude_ids: frozenset[str] = frozenset(),
+    extra_metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train topic, request type and department heads; write the model directory; return its metadata."""
+    """Train topic, request type and department heads; write the model directory; return its metadata.
+
+    exclude_ids: messages kept out of training (the fixed test split, `train --holdout`).
+    extra_metadata: written into metadata.json too (the version id and source of a model from the database).
+    """
     started = time.perf_counter()
-    data: TrainingSet = build_training_set(labelled_csv, extra_dir, corrections)
+    data: TrainingSet = build_training_set(labelled_csv, extra_dir, corrections, exclude_ids)
     head_rows = {"topic": data.topic, "request_type": data.request_type, "department": data.department}
     all_messages = [m for rows in head_rows.values() for m in rows.messages]
     docs = tokenise_all(all_messages, progress)
@@ -136,9 +143,11 @@ def train_all(
             "files": [str(p) for p in data.sources],
             "sha256": file_hash(*data.sources),
             "corrections": len(corrections or []),
+            "held_out": len(exclude_ids),
         },
         "metrics": metrics,
         "training_seconds": round(time.perf_counter() - started, 1),
+        **(extra_metadata or {}),
     }
     save_model(out_dir, bundle, metadata)
     return metadata

@@ -12,6 +12,7 @@ from agent_console.routes import router as console_router
 from analytics.routes import router as analytics_router
 from asr.routes import router as asr_router
 from asr.service import start_speech
+from classifier.routes import router as classifier_router
 from hotline.auth.deps import current_user
 from hotline.auth.routes import router as auth_router
 from hotline.callers.routes import router as callers_router
@@ -19,6 +20,9 @@ from hotline.directory.routes import router as directory_router
 from hotline.errors import install_error_handlers
 from hotline.events import get_bus
 from hotline.events.routes import router as events_router
+from hotline.security.config import check_all
+from hotline.security.guard import RequestGuard
+from hotline.security.logs import install as install_log_redaction
 from hotline.settings import get_settings
 from hotline.tickets.routes import router as tickets_router
 from hotline.tickets.sweep import run_sweeps
@@ -72,11 +76,15 @@ def background_jobs() -> list[Coroutine]:
 
 
 def create_app() -> FastAPI:
+    check_all()  # a bad setting stops start-up with its name, not each request that reads it with a 500
     app = FastAPI(title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
+    install_log_redaction()  # tokens and api keys in query strings never reach the access log
+    app.add_middleware(RequestGuard)  # body limits, NUL refusal and security headers before anything else
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
     app.include_router(classify_router, dependencies=[Depends(current_user)])  # 分类与派单建议 /api/classify
+    app.include_router(classifier_router)  # 分类模型: versions, switch/rollback, /admin/classifier, 建议有误
     app.include_router(similar_router)  # 并单: similar open tickets
     app.include_router(asr_router)  # 语音: PBX media streams, recording uploads
     app.include_router(linkage_router)  # 联动: transfers, partners' signed callbacks, dead letters

@@ -15,6 +15,7 @@ PAGES = (
     ("班长看板", "/wallboard"),
     ("工单研判", "/analytics"),
     ("市民自助查询", "/selfservice"),
+    ("分类模型管理", "/admin/classifier"),
     ("接口文档", "/docs"),
 )
 
@@ -32,6 +33,13 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
     """Start the web server and print the address of every page."""
     import uvicorn
 
+    from hotline.security.config import SettingsError, check_all
+
+    try:
+        check_all()
+    except SettingsError as exc:
+        typer.echo(f"无法启动：{exc}", err=True)
+        raise typer.Exit(2) from None
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
@@ -40,7 +48,15 @@ def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int 
         typer.echo(f"  {name:10s}{base}{path}")
     logging.basicConfig(level=logging.INFO)
     # Console messages are a few hundred bytes: compressing each one for every console costs more than it saves.
-    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_per_message_deflate=False)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; HOTLINE_TRUSTED_PROXIES decides.
+    uvicorn.run(
+        "hotline.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        ws_per_message_deflate=False,
+        proxy_headers=False,
+    )
 
 
 @db_app.command("upgrade", help="把数据库迁移到最新结构")

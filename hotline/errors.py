@@ -1,8 +1,11 @@
 """Domain errors: a code for programs, a Chinese message for people, an HTTP status for the API."""
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -72,35 +75,66 @@ _FIELD_MESSAGES = {
     "string_pattern_mismatch": "格式不正确",
     "datetime_parsing": "日期时间格式不正确",
     "date_parsing": "日期格式不正确",
+    "float_parsing": "应为数字",
+    "int_from_float": "应为整数",
+    "list_type": "应为列表",
+    "bool_type": "应为是/否",
+    "url_parsing": "网址格式不正确",
 }
+
+
+def field_message(err: dict) -> str:
+    """The Chinese words for one pydantic error; our own validators' messages are Chinese already."""
+    if err.get("type") == "value_error":
+        return str(err.get("ctx", {}).get("error") or err.get("msg", "输入有误"))
+    return _FIELD_MESSAGES.get(err.get("type", ""), err.get("msg", "输入有误"))
 
 
 def _field_error(err: dict) -> dict:
     location = ".".join(str(part) for part in err.get("loc", ()) if part != "body")
-    return {
-        "field": location,
-        "type": err.get("type"),
-        "message": _FIELD_MESSAGES.get(err.get("type", ""), err.get("msg", "输入有误")),
-    }
+    return {"field": location, "type": err.get("type"), "message": field_message(err)}
+
+
+# A path prefix whose errors follow another standard's format (Open311: `[{code, description}]`, JSON or XML).
+ErrorRenderer = Callable[[Request, int, str], Response]
+_renderers: list[tuple[str, ErrorRenderer]] = []
+
+
+def register_error_format(prefix: str, render: ErrorRenderer) -> None:
+    _renderers.append((prefix, render))
+
+
+def _answer(request: Request, status: int, code: str, message: str, headers=None, **details: object) -> Response:
+    for prefix, render in _renderers:
+        if request.url.path.startswith(prefix):
+            response = render(request, status, message)
+            response.headers.update(headers or {})
+            return response
+    return JSONResponse(error_body(code, message, **details), status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=exc.status)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _answer(request, exc.status, exc.code, exc.message, **exc.details)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = [_field_error(e) for e in exc.errors()]
         summary = "；".join(f"{f['field'] or '请求'}：{f['message']}" for f in fields[:5])
-        return JSONResponse(error_body("invalid_input", f"输入有误：{summary}", fields=fields), status_code=422)
+        return _answer(request, 422, "invalid_input", f"输入有误：{summary}", fields=fields)
+
+    @app.exception_handler(OverflowError)
+    async def overflow(request: Request, exc: OverflowError) -> Response:  # SQLite: a Python int past 64 bits
+        return _answer(request, 422, "number_out_of_range", "输入的数值超出允许范围")
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:  # PostgreSQL: integer out of range, NUL, …
+        return _answer(request, 422, "value_out_of_range", "输入的数值或文字超出数据库允许的范围")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "没有这个地址", 405: "不支持这个请求方法", 401: "请先登录", 403: "没有权限"}
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
-        return JSONResponse(
-            error_body(f"http_{exc.status_code}", message or messages.get(exc.status_code, "请求无法处理")),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        text = message or messages.get(exc.status_code, "请求无法处理")
+        return _answer(request, exc.status_code, f"http_{exc.status_code}", text, getattr(exc, "headers", None))

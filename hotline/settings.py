@@ -6,9 +6,12 @@ the real data in `../shared/data` when it is there.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.security.config import CommaList, check_networks, check_timezone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,14 +29,25 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, description="Redis URL for the event bus across processes")
     data_dir: Path | None = Field(default_factory=_default_data_dir, description="real data for demo and training")
     secret_key: str | None = Field(default=None, description="JWT signing key; generated into var_dir if unset")
-    token_ttl_minutes: int = 12 * 60
-    argon2_time_cost: int = Field(default=3, ge=1, description="password hashing cost (passes)")
-    argon2_memory_kib: int = Field(default=64 * 1024, ge=1024, description="password hashing memory")
-    timezone: str = "Asia/Shanghai"
+    token_ttl_minutes: int = Field(default=8 * 60, ge=5, le=24 * 60, description="a login lasts one shift at most")
+    argon2_time_cost: int = Field(default=3, ge=1, le=10, description="password hashing cost (passes)")
+    argon2_memory_kib: int = Field(default=64 * 1024, ge=1024, le=512 * 1024, description="password hashing memory")
+    login_concurrency: int = Field(default=2, ge=1, le=64, description="password checks running at once per worker")
+    login_max_failures: int = Field(default=5, ge=1, description="wrong passwords for one account before it locks")
+    login_ip_max_failures: int = Field(default=20, ge=1, description="failed logins from one address before a pause")
+    login_lock_minutes: int = Field(default=15, ge=1, description="lock time, and the window failures are counted in")
+    password_min_length: int = Field(default=10, ge=8, le=64, description="password policy: length")
+    trusted_proxies: Annotated[CommaList, AfterValidator(check_networks)] = Field(
+        default_factory=list, description="reverse proxies whose X-Forwarded-For is believed: `10.0.0.5,10.0.1.0/24`"
+    )
+    timezone: Annotated[str, AfterValidator(check_timezone)] = "Asia/Shanghai"
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")
     sweep_interval_seconds: float = 60.0
-    max_attachment_bytes: int = 20 * 1024 * 1024
+    max_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="per reply attachment")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest request body of any other route (JSON, forms)"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -16,7 +16,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-from knowledge.terms import document_terms, query_terms
+from classifier.text import tokenize
+from knowledge.terms import INTENTS, REPLACEMENTS, Query, document_terms, grams, parse_query
 
 K1 = 1.2
 # Field weight and length normalisation: a word in the title says much more about the article than one in the body.
@@ -24,6 +25,19 @@ FIELDS = {"title": (4.0, 0.5), "tags": (1.5, 0.3), "body": (1.0, 0.75)}
 # A title that holds most of the question's (idf-weighted) words is what a caller usually means: 出生医学证明信息查询
 # for 出生医学证明怎么查, rather than an article that repeats one of the words many times.
 TITLE_COVERAGE_BOOST = 1.0
+# The title character channel: BM25 over the title's character pairs, added to the word score with this weight.
+CHAR_WEIGHT = 0.5
+CHAR_B = 0.5
+# A title that does what the caller asked (…进度查询 for 办到哪了) is worth this much more.
+INTENT_BOOST = 1.0
+# A progress item (…进度查询) when nobody asked about progress: the guide has one per service, and they crowd out
+# the service itself (护照怎么办理 is 办理及加注普通护照, not 首次办理普通护照办证进度查询).
+PROGRESS_MISMATCH = 0.7
+# The words of what is to be done (补发, 换领, 进度…) count this much of a subject word: intents reward them already.
+MARKER_WEIGHT = 0.5
+# A caller's short word no title holds (低保) may be the guide's long phrase cut short (最低生活保障): its words are
+# searched at this weight.
+ABBREVIATION_WEIGHT = 0.7
 SNIPPET_CHARS = 120
 DUPLICATE_SLACK = 3  # candidates looked at per result wanted, so repeated titles can be skipped
 
@@ -71,6 +85,18 @@ class SearchIndex:
         self.vocabulary: dict[str, int] = {}
         self.idf = np.zeros(0)
         self.weights, self.in_title = self._weights(docs)
+        in_titles = np.diff(self.in_title.indptr) > 0
+        self.title_terms = {term for term, col in self.vocabulary.items() if in_titles[col]}
+        self.gram_vocabulary: dict[str, int] = {}
+        self.gram_idf = np.zeros(0)
+        self.gram_weights = self._gram_weights(docs)
+        titles = [d.title for d in docs]
+        self.intent_rows = {
+            name: np.array([any(m in t for m in markers) for t in titles], dtype=bool)
+            for name, (_, markers) in INTENTS.items()
+        }
+        self.abbreviations = _abbreviations(titles)
+        self._vocabulary_words = list(self.vocabulary)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -118,26 +144,63 @@ class SearchIndex:
         in_title = sparse.csc_matrix((ones, (title_rows, title_cols)), shape=shape, dtype=np.float32)
         return weights, in_title
 
-    def search(self, query: str, limit: int = 10, now: datetime | None = None, min_relevance: float = 0.0) -> list[Hit]:
-        return self.search_terms(query_terms(query), limit, now, min_relevance=min_relevance)
+    def _gram_weights(self, docs: list[Doc]) -> sparse.csc_matrix:
+        """BM25 weights per (article, title character pair)."""
+        counts = [Counter(grams(d.title)) for d in docs]
+        average = max(1.0, sum(c.total() for c in counts) / max(1, len(docs)))
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        document_frequency: Counter = Counter()
+        for row, pairs in enumerate(counts):
+            norm = 1 / (1 - CHAR_B + CHAR_B * pairs.total() / average)
+            for gram, tf in pairs.items():
+                col = self.gram_vocabulary.setdefault(gram, len(self.gram_vocabulary))
+                rows.append(row)
+                cols.append(col)
+                values.append(tf * norm / (K1 + tf * norm) * (K1 + 1))
+                document_frequency[col] += 1
+        n = len(docs)
+        idf = np.zeros(len(self.gram_vocabulary))
+        for col, df in document_frequency.items():
+            idf[col] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        self.gram_idf = idf
+        data = np.asarray(values) * idf[np.asarray(cols, dtype=np.int64)] if values else np.zeros(0)
+        return sparse.csc_matrix((data, (rows, cols)), shape=(n, len(self.gram_vocabulary)), dtype=np.float32)
 
-    def search_terms(
-        self,
-        terms: list[str],
-        limit: int = 10,
-        now: datetime | None = None,
-        weights: list[float] | None = None,
-        min_relevance: float = 0.0,
+    def search(self, query: str, limit: int = 10, now: datetime | None = None, min_relevance: float = 0.0) -> list[Hit]:
+        return self.search_query(parse_query(query), limit, now, min_relevance=min_relevance)
+
+    def expand_abbreviations(self, query: Query) -> Query:
+        """Words no title holds that read as a title phrase cut short (低保 → 最低 生活 保障) bring that phrase."""
+        for term, weight in list(query.terms.items()):
+            phrase = self.abbreviations.get(term) if len(term) == 2 and term not in self.title_terms else None
+            if phrase:
+                weight *= ABBREVIATION_WEIGHT
+                extra = Query(dict.fromkeys(phrase, weight), dict.fromkeys(grams("".join(phrase)), weight))
+                query = Query(dict(query.terms), dict(query.grams), set(query.intents)).add(extra)
+        return query
+
+    def search_query(
+        self, query: Query, limit: int = 10, now: datetime | None = None, min_relevance: float = 0.0
     ) -> list[Hit]:
         """The best `limit` articles with distinct titles (the guides repeat an item per city), relevance at least
-        `min_relevance`. `weights`: one per term (the agent's typed words count more than the transcript's)."""
-        weights = weights or [1.0] * len(terms)
+        `min_relevance`. Word weights let the agent's typed words count more than the transcript's."""
+        if not len(self.docs) or not (query.terms or query.grams):
+            return []
+        query = self.expand_abbreviations(query)
+        terms, weights = list(query.terms), list(query.terms.values())
         # A word no article holds is as telling as the rarest word: a question about 路灯 that only meets
         # articles through 人 is not answered by them.
         unseen = sum(w for t, w in zip(terms, weights, strict=True) if t not in self.vocabulary)
         unseen_idf = math.log(1 + (len(self.docs) + 0.5) / 0.5) * unseen
-        pairs = [(self.vocabulary[t], w) for t, w in zip(terms, weights, strict=True) if t in self.vocabulary]
-        if not pairs or not len(self.docs):
+        # Words of what is to be done weigh less than words of the subject: the intents reward them already.
+        pairs = [
+            (self.vocabulary[t], w * (MARKER_WEIGHT if t in MARKERS else 1.0))
+            for t, w in zip(terms, weights, strict=True)
+            if t in self.vocabulary
+        ]
+        if not pairs:
             return []
         cols = [col for col, _ in pairs]
         term_weights = np.array([w for _, w in pairs])
@@ -145,12 +208,27 @@ class SearchIndex:
         idf = self.idf[cols] * term_weights
         coverage = _column_sum(self.in_title, cols, idf) / max(float(idf.sum()), 1e-9)
         scores *= 1 + TITLE_COVERAGE_BOOST * coverage
+        # The best a document could score on these terms: every term saturated, in the title.
+        best = (float(idf.sum()) + unseen_idf) * (K1 + 1) * max(w for w, _ in FIELDS.values())
+        best *= 1 + TITLE_COVERAGE_BOOST
+        gram_pairs = [(self.gram_vocabulary[g], w) for g, w in query.grams.items() if g in self.gram_vocabulary]
+        if gram_pairs:
+            gram_cols = [col for col, _ in gram_pairs]
+            gram_weights = np.array([w for _, w in gram_pairs])
+            scores += CHAR_WEIGHT * _column_sum(self.gram_weights, gram_cols, gram_weights)
+            best += CHAR_WEIGHT * float((self.gram_idf[gram_cols] * gram_weights).sum()) * (K1 + 1)
+        if query.intents:
+            # Only a title about the question's subject too: 护照丢了补办的进度 lifts no 往来台湾通行证 progress item.
+            subject = [(col, w) for col, w in zip(cols, idf, strict=True) if self._vocabulary_words[col] not in MARKERS]
+            on_subject = _column_sum(self.in_title, [c for c, _ in subject], np.array([w for _, w in subject])) > 0
+            for name in query.intents:
+                scores[self.intent_rows[name] & on_subject] *= 1 + INTENT_BOOST
+        if "progress" not in query.intents:
+            scores[self.intent_rows["progress"]] *= PROGRESS_MISMATCH
         if now is not None:
             moment = now.timestamp()
             scores[(self.valid_from > moment) | (self.valid_to <= moment)] = 0.0
-        # The best a document could score on these terms: every term saturated, in the title.
-        best = (float(idf.sum()) + unseen_idf) * (K1 + 1) * max(w for w, _ in FIELDS.values())
-        relevance = scores / max(best * (1 + TITLE_COVERAGE_BOOST), 1e-9)
+        relevance = np.minimum(scores / max(best, 1e-9), 1.0)
         candidates = np.flatnonzero((scores > 0) & (relevance >= min_relevance))
         pattern = _pattern([t for t in terms if t in self.vocabulary])
         wanted = limit * DUPLICATE_SLACK
@@ -180,6 +258,25 @@ class SearchIndex:
             matched=tuple(matched),
             relevance=round(relevance, 4),
         )
+
+
+# The words that tell what is to be done rather than about what (补发, 换领, 进度, 查询…).
+MARKERS = frozenset(m for _, markers in INTENTS.values() for m in markers) | frozenset(
+    w for words in REPLACEMENTS.values() for w in words
+)
+
+
+def _abbreviations(titles: list[str]) -> dict[str, tuple[str, ...]]:
+    """Two characters → the title phrase they shorten: the first from one word, the second opening a word one or two
+    words later (最低 生活 保障 → 低保, 社会 保险 → 社保). The phrase most titles hold wins."""
+    found: dict[str, Counter] = {}
+    for title in set(titles):
+        words = [w for w in tokenize(title) if len(w) >= 2]
+        for i, first in enumerate(words):
+            for j in range(i + 1, min(i + 3, len(words))):
+                for char in dict.fromkeys(first):
+                    found.setdefault(char + words[j][0], Counter())[tuple(words[i : j + 1])] += 1
+    return {short: phrases.most_common(1)[0][0] for short, phrases in found.items()}
 
 
 def _distinct_titles(docs: list[Doc], order: list[int], limit: int) -> list[int]:

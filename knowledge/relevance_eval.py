@@ -1,12 +1,14 @@
 """The judged knowledge set (tests/knowledge/data/knowledge_questions.csv) over the real service guide.
 
-110 caller-style questions name the guide item an agent would read out (chosen by reading the guide's titles, before
-the search was tuned); 10 more ask what the guide does not hold and should get "知识库无匹配". `split` fixes a test
-half that nothing is tuned on. Figures: hit@3 and MRR (first expected item's rank, 0 when not in the first 10) on the
-answerable questions, and the share of unanswerable ones that get no hit.
+Caller-style questions name the guide items an agent would read out (chosen by reading the guide's titles, before
+the search was tuned); others ask what the guide does not hold and should get "知识库无匹配". `split`: `dev` is what
+the search is tuned on; `test` and `holdout` are only scored. Figures: hit@3 and MRR (first expected item's rank,
+0 when not in the first 10) on the answerable questions with 95% bootstrap intervals, and the share of unanswerable
+ones that get no hit.
 """
 
 import csv
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,28 +33,46 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
         ]
 
 
+BOOTSTRAP_SAMPLES = 2000
+
+
+def bootstrap_interval(values: list[float], samples: int = BOOTSTRAP_SAMPLES, seed: int = 7) -> list[float]:
+    """95% percentile interval of the mean, resampling questions with replacement."""
+    if not values:
+        return []
+    rng = random.Random(seed)
+    means = sorted(sum(rng.choices(values, k=len(values))) / len(values) for _ in range(samples))
+    return [round(means[int(0.025 * samples)], 3), round(means[int(0.975 * samples) - 1], 3)]
+
+
 def score(index: SearchIndex, questions: list[Question], min_relevance: float) -> dict:
     answerable = [q for q in questions if q.expected]
     unanswerable = [q for q in questions if not q.expected]
-    reciprocal, top3, misses = 0.0, 0, []
+    reciprocal: list[float] = []
+    top3: list[float] = []
+    misses = []
     for question in answerable:
         titles = [h.title for h in index.search(question.text, 10, min_relevance=min_relevance)]
         rank = next((i + 1 for i, title in enumerate(titles) if title in question.expected), None)
-        reciprocal += 1 / rank if rank else 0.0
-        top3 += bool(rank and rank <= 3)
+        reciprocal.append(1 / rank if rank else 0.0)
+        top3.append(float(bool(rank and rank <= 3)))
         if not rank or rank > 3:
             misses.append({"case": question.case, "question": question.text, "rank": rank, "got": titles[:3]})
-    silent = sum(not index.search(q.text, 3, min_relevance=min_relevance) for q in unanswerable)
+    silent = [float(not index.search(q.text, 3, min_relevance=min_relevance)) for q in unanswerable]
     return {
         "answerable": len(answerable),
-        "hit_at_3": round(top3 / len(answerable), 3) if answerable else None,
-        "mrr": round(reciprocal / len(answerable), 3) if answerable else None,
+        "hit_at_3": round(sum(top3) / len(top3), 3) if top3 else None,
+        "hit_at_3_ci": bootstrap_interval(top3),
+        "mrr": round(sum(reciprocal) / len(reciprocal), 3) if reciprocal else None,
+        "mrr_ci": bootstrap_interval(reciprocal),
         "unanswerable": len(unanswerable),
-        "no_match_right": round(silent / len(unanswerable), 3) if unanswerable else None,
+        "no_match_right": round(sum(silent) / len(silent), 3) if silent else None,
         "misses": misses,
     }
 
 
 def evaluate(index: SearchIndex, min_relevance: float, split: str | None = None) -> dict:
-    questions = [q for q in load_questions() if split in (None, "all", q.split)]
+    """`split`: one split, several joined by "+" (test+holdout), or all."""
+    wanted = set((split or "all").split("+"))
+    questions = [q for q in load_questions() if "all" in wanted or q.split in wanted]
     return {"split": split or "all", "min_relevance": min_relevance, **score(index, questions, min_relevance)}

@@ -66,7 +66,7 @@ def search(
 def suggest(body: SuggestIn, session: SessionDep, user: CurrentUser) -> SuggestOut:
     segments = [engine.Segment(s.text, s.end) for s in body.segments]
     text, hits = engine.suggest(session, segments, body.query, body.limit)
-    terms, _ = engine.combined_terms(body.query, text)
+    terms = list(engine.combined_query(body.query, text).terms)
     return SuggestOut(text=text, query=body.query, terms=terms, hits=[HitOut.of(h) for h in hits])
 
 

@@ -15,12 +15,12 @@ from sqlmodel import Session, select
 from hotline.db import utcnow
 from knowledge.index import Doc, Hit, SearchIndex
 from knowledge.models import Article, ArticleStatus
-from knowledge.terms import query_terms
+from knowledge.terms import Query, parse_query
 
 CHECK_SECONDS = 1.0
-# Below this share of what the question's words could score, a hit is noise: "知识库无匹配". Chosen on the dev half
-# of tests/knowledge/data/knowledge_questions.csv (docs/knowledge.md).
-MIN_RELEVANCE = 0.025
+# Below this share of what the question's words could score, a hit is noise: "知识库无匹配". Chosen on the dev split
+# of tests/knowledge/data/knowledge_questions.csv, trading answered questions against no-match ones (docs/knowledge.md).
+MIN_RELEVANCE = 0.035
 TYPED_WEIGHT = 2.0  # the agent's typed words count twice the transcript's
 TRANSCRIPT_WINDOW_SECONDS = 30.0
 MAX_QUERY_CHARS = 300
@@ -110,20 +110,18 @@ def recent_speech(segments: list[Segment], window: float = TRANSCRIPT_WINDOW_SEC
     return "".join(s.text for s in recent)[-MAX_QUERY_CHARS:]
 
 
-def combined_terms(typed: str, spoken: str) -> tuple[list[str], list[float]]:
+def combined_query(typed: str, spoken: str) -> Query:
     """The agent's typed words (weighted up) and the recent transcript's, each term once at its highest weight."""
-    weights: dict[str, float] = {}
+    query = Query()
     for text, weight in ((typed, TYPED_WEIGHT), (spoken, 1.0)):
-        for term in query_terms(text[:MAX_QUERY_CHARS]) if text.strip() else []:
-            weights[term] = max(weights.get(term, 0.0), weight)
-    return list(weights), list(weights.values())
+        if text.strip():
+            query.add(parse_query(text[:MAX_QUERY_CHARS], weight))
+    return query
 
 
 def suggest(session: Session, segments: list[Segment], typed: str = "", limit: int = 5) -> tuple[str, list[Hit]]:
     """Hits for what the agent typed together with what was said in the last 30 s."""
     spoken = recent_speech(segments)
-    terms, weights = combined_terms(typed, spoken)
-    if not terms:
-        return spoken, []
+    query = combined_query(typed, spoken)
     index = current_index(session)
-    return spoken, index.search_terms(terms, limit, now=utcnow(), weights=weights, min_relevance=MIN_RELEVANCE)
+    return spoken, index.search_query(query, limit, now=utcnow(), min_relevance=MIN_RELEVANCE)

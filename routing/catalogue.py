@@ -16,6 +16,7 @@ class CatalogueRule:
     department: str
     topics: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
+    decides: bool = False  # overrides the model; otherwise a hint (catalogue.toml says which and why)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ def catalogue_rules() -> tuple[CatalogueRule, ...]:
                 department=raw["department"],
                 topics=tuple(raw.get("topics", ())),
                 levels=tuple(raw.get("levels", ())),
+                decides=bool(raw.get("decides", False)),
             )
         )
     return tuple(rules)
@@ -58,14 +60,22 @@ def departments() -> dict[str, Unit]:
     return {label: Unit(label, info["code"], info["name"]) for label, info in data["units"].items()}
 
 
-def match_catalogue(text: str, topic: str | None, level: str) -> CatalogueHit | None:
-    """The first rule whose keyword, topic and level all fit; None when the catalogue says nothing."""
+def match_catalogue(title: str, topic: str | None, level: str) -> CatalogueHit | None:
+    """The first rule whose keyword (in the title: the matter), topic and level all fit; None otherwise.
+
+    The body is not searched: a keyword there is often an aside (measured in catalogue.toml's notes).
+    """
     for rule in catalogue_rules():
         if rule.topics and topic not in rule.topics:
             continue
         if rule.levels and level not in rule.levels:
             continue
-        keyword = next((k for k in rule.keywords if k in text), None)
+        keyword = next((k for k in rule.keywords if k in title), None)
         if keyword:
             return CatalogueHit(rule, keyword)
     return None
+
+
+def catalogue_label(model_label: str, hit: CatalogueHit | None) -> str:
+    """The short department label once the catalogue has had its say: a deciding rule overrides the model."""
+    return hit.rule.department if hit and hit.rule.decides else model_label

@@ -39,6 +39,7 @@ class ClassifyResponse(BaseModel):
     details: dict = Field(
         description="属地的区县、街道、层级；紧急关键词；triage：紧急类别、应转接的号码（110/119/120，首选在前）与处置提示"
     )
+    model: str = Field(description="给出建议的分类模型版本（base 为由数据文件训练的基础模型）")
 
 
 @router.post(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from classifier.heads import HeadPrediction
 from classifier.model_store import ModelError
-from classifier.predictor import EmptyText, load_predictor
+from classifier.predictor import EmptyText, load_predictor, split_title
 from hotline.errors import DomainError, Invalid
 from routing.catalogue import departments, match_catalogue
 from routing.jurisdiction import Jurisdiction, find_jurisdiction
@@ -43,6 +43,7 @@ class Suggestion:
     jurisdiction: Field
     urgency: Field
     details: dict = field(default_factory=dict)
+    model: str = ""  # the classifier version that made it (classifier/registry.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,10 +61,12 @@ def _unit_name(label: str, place: Jurisdiction) -> tuple[str, str]:
     return (unit.name, unit.code) if unit else (label, label)
 
 
-def decide_department(head: HeadPrediction, text: str, topic: str, place: Jurisdiction) -> Field:
-    hit = match_catalogue(text, topic, place.level)
+def decide_department(head: HeadPrediction, title: str, topic: str, place: Jurisdiction) -> Field:
+    """Model, dispatch catalogue and place together: a deciding rule overrides, a hinting rule's unit joins the
+    top three; 属地 becomes the street office or district government of the place."""
+    hit = match_catalogue(title, topic, place.level)
     model_top = [Choice(_unit_name(s.label, place)[0], s.confidence) for s in head.top]
-    if hit:
+    if hit and hit.rule.decides:
         name, code = _unit_name(hit.rule.department, place)
         reason = f"派单目录“{hit.rule.name}”（{hit.rule.taxonomy}），关键词：{hit.keyword}"
         top = [Choice(name, 1.0), *[c for c in model_top if c.label != name]][:3]
@@ -71,6 +74,11 @@ def decide_department(head: HeadPrediction, text: str, topic: str, place: Jurisd
     name, code = _unit_name(head.label, place)
     source = "model+jurisdiction" if head.label == "属地" else "model"
     reason = head.reason + (f"；属地：{place.reason}" if head.label == "属地" else "")
+    if hit:
+        hint = _unit_name(hit.rule.department, place)[0]
+        reason += f"；派单目录“{hit.rule.name}”提示：{hint}"
+        if hint not in [c.label for c in model_top]:
+            model_top = [*model_top[:2], Choice(hint, 0.0)]
     return Field(name, head.confidence, model_top, reason, source, code)
 
 
@@ -79,7 +87,9 @@ def suggest(text: str, address: str | None = None, model_dir: Path | None = None
     if not text or not text.strip():
         raise Invalid("内容为空，无法给出派单建议", code="empty_text")
     try:
-        prediction = load_predictor(model_dir).predict(text)
+        predictor = load_predictor(model_dir)
+        prediction = predictor.predict(text)
+        title = split_title(text[:20_000])[0]
     except ModelError as exc:
         raise ModelUnavailable(str(exc)) from exc
     except EmptyText as exc:
@@ -93,7 +103,7 @@ def suggest(text: str, address: str | None = None, model_dir: Path | None = None
     return Suggestion(
         topic=_from_head(prediction.topic),
         request_type=_from_head(prediction.request_type),
-        department=decide_department(prediction.department, combined, prediction.topic.label, place),
+        department=decide_department(prediction.department, title, prediction.topic.label, place),
         jurisdiction=jurisdiction,
         urgency=Field(
             urgency.level, urgency.confidence, [Choice(urgency.level, urgency.confidence)], urgency.reason, "rules"
@@ -107,4 +117,5 @@ def suggest(text: str, address: str | None = None, model_dir: Path | None = None
             "urgency_cues": urgency.cues,
             "triage": triage_details(urgency),
         },
+        model=predictor.model_id,
     )

@@ -1,13 +1,11 @@
 """Every self-service lookup leaves a row: when, from where, which number, what came of it."""
 
-from fastapi import Request
 from sqlmodel import Session
 
+from hotline.security.clientip import client_ip
 from selfservice.models import LookupAudit
 
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+__all__ = ["audit", "client_ip"]
 
 
 def audit(session: Session, channel: str, kind: str, number: str, ip: str, outcome: str) -> None:

@@ -26,3 +26,15 @@ class Open311Token(SQLModel, table=True):
     token: str = Field(primary_key=True, max_length=40)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Open311Request(SQLModel, table=True):
+    """Where a request POSTed through Open311 said it was, shown back to the apps as they sent it (GeoReport v2);
+    tickets taken by phone show only their district."""
+
+    __tablename__ = "open311_request"
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    address_string: str | None = Field(default=None, max_length=200)
+    lat: float | None = None
+    long: float | None = None

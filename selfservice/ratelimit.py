@@ -1,12 +1,24 @@
-"""Fixed-window counters per IP and per number: in-process by default, in Redis when HOTLINE_REDIS_URL is set
-(so every worker counts together)."""
+"""Rate limits on the `limits` library: fixed windows per address and per number, counted in Redis when
+HOTLINE_REDIS_URL is set (every worker together) and in this process otherwise.
 
+If Redis is unreachable the limits fall back to this process's own counters (logged once per outage) rather than
+refusing the lookup or failing it with a 500: a citizen still gets an answer, and a guesser still meets a limit.
+"""
+
+import logging
 import threading
 import time
-from collections import defaultdict
+from functools import lru_cache
+
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from hotline.errors import DomainError
 from hotline.settings import get_settings
+
+log = logging.getLogger(__name__)
+RETRY_REDIS_SECONDS = 10.0
 
 
 class RateLimited(DomainError):
@@ -14,37 +26,50 @@ class RateLimited(DomainError):
     code = "rate_limited"
 
 
+_local = FixedWindowRateLimiter(MemoryStorage())
 _lock = threading.Lock()
-_counts: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))  # key → (window start, count)
+_redis_down_until = 0.0
 
 
-def _hit_local(key: str, window: int) -> int:
-    now = int(time.time()) // window
-    with _lock:
-        start, count = _counts[key]
-        count = count + 1 if start == now else 1
-        _counts[key] = (now, count)
-        return count
+@lru_cache
+def _shared(url: str) -> FixedWindowRateLimiter:
+    storage = RedisStorage(url, key_prefix="hotline:ratelimit", wrap_exceptions=True, socket_timeout=1)
+    return FixedWindowRateLimiter(storage)
 
 
-def _hit_redis(url: str, key: str, window: int) -> int:
-    import redis
+def _limiter() -> FixedWindowRateLimiter:
+    url = get_settings().redis_url
+    return _shared(url) if url and time.monotonic() >= _redis_down_until else _local
 
-    client = redis.Redis.from_url(url, socket_timeout=2)
-    bucket = f"hotline:ratelimit:{key}:{int(time.time()) // window}"
-    with client.pipeline() as pipe:
-        count, _ = pipe.incr(bucket).expire(bucket, window).execute()
-    return int(count)
+
+def take(key: str, limit: int, window: int) -> bool:
+    """Count one hit under `key`; False once past `limit` in the current window."""
+    global _redis_down_until
+    item = RateLimitItemPerSecond(limit, window)
+    limiter = _limiter()
+    try:
+        return limiter.hit(item, key)
+    except Exception as exc:  # the storage's own errors (wrapped); never turn a lookup into a 500
+        if limiter is _local:
+            raise
+        with _lock:
+            if time.monotonic() >= _redis_down_until:
+                log.warning("rate limits: Redis unreachable (%s); counting in this process for now", exc)
+            _redis_down_until = time.monotonic() + RETRY_REDIS_SECONDS
+        return _local.hit(item, key)
 
 
 def hit(key: str, limit: int, window: int) -> None:
-    """Count one lookup under `key`; refuse past `limit` in the current window."""
-    url = get_settings().redis_url
-    count = _hit_redis(url, key, window) if url else _hit_local(key, window)
-    if count > limit:
+    if not take(key, limit, window):
         raise RateLimited("查询过于频繁，请稍后再试", code="rate_limited")
 
 
+def first_refusal(key: str, window: int) -> bool:
+    """True for the first refused request of `key` in a window: only that one is audited, not every one after it."""
+    return take(f"refused:{key}", 1, window)
+
+
 def reset_local() -> None:
-    with _lock:
-        _counts.clear()
+    global _redis_down_until
+    _local.storage.reset()
+    _redis_down_until = 0.0

@@ -61,7 +61,7 @@ def require_redis() -> None:
 def start_app_worker(port: int, env: dict) -> subprocess.Popen:
     """The real app as a separate process (a worker of a multi-worker deployment)."""
     command = [sys.executable, "-m", "uvicorn", "hotline.app:create_app", "--factory", "--port", str(port)]
-    command += ["--log-level", "warning"]
+    command += ["--log-level", "warning", "--no-proxy-headers"]  # as `hotline serve`: HOTLINE_TRUSTED_PROXIES decides
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -185,7 +185,9 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            create_app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False
+        )  # as `hotline serve` runs it: X-Forwarded-For is believed only from HOTLINE_TRUSTED_PROXIES
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

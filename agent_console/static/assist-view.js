@@ -27,7 +27,10 @@ function percent(value) {
   return typeof value === "number" ? `${Math.round(value * 100)}%` : "";
 }
 
-export function renderSuggestion(box, assist, { onUse }) {
+// Heads the classifier learns: each has a one-click "有误" (the suggestion was wrong) button.
+const LEARNED = new Set(["topic", "department", "request_type"]);
+
+export function renderSuggestion(box, assist, { onUse, onMarkWrong }) {
   const s = assist.suggestion;
   if (!s) {
     box.replaceChildren(el("p", { class: "muted small" }, assist.suggestion_note || "暂无建议"));
@@ -46,7 +49,15 @@ export function renderSuggestion(box, assist, { onUse }) {
           "div",
           { class: `suggest-row ${key === "urgency" ? `level-${v.raw}` : ""}`, dataset: { head: key } },
           el("dt", {}, name),
-          el("dd", {}, el("strong", {}, v.label), v.confidence !== null ? el("span", { class: "confidence" }, percent(v.confidence)) : null),
+          el(
+            "dd",
+            {},
+            el("strong", {}, v.label),
+            v.confidence !== null ? el("span", { class: "confidence" }, percent(v.confidence)) : null,
+            LEARNED.has(key) && onMarkWrong
+              ? el("button", { type: "button", class: "btn subtle mark-wrong", title: "标记此建议有误（用于改进模型）", onclick: (event) => onMarkWrong(key, v, event.currentTarget) }, "有误")
+              : null,
+          ),
           v.reason ? el("dd", { class: "reason muted small" }, `依据：${v.reason}`) : null,
         ),
       ),

@@ -226,6 +226,24 @@ function callerWords() {
 
 // ---- suggestions, triage, knowledge, similar ---------------------------------------------------------
 
+// 建议有误: one click records which model erred on what; the form's current value, when it differs, is the
+// right one and weighs more in the next training (classifier/loop.py).
+async function markWrong(suggestion, text, head, value, button) {
+  const correct = current?.form?.chosen()[head] || null;
+  button.disabled = true;
+  try {
+    const answer = await api("/api/classifier/feedback", {
+      method: "POST",
+      json: { head, suggested: String(value.raw), correct, model: suggestion.model || "base", text },
+    });
+    button.textContent = "已标记";
+    toast(answer.message);
+  } catch (error) {
+    button.disabled = false;
+    toast(error.message, "error");
+  }
+}
+
 const refreshAssist = debounce(async () => {
   if (!current?.form) return;
   const id = current.view.queued_call_id;
@@ -241,7 +259,10 @@ const refreshAssist = debounce(async () => {
   }
   if (!isCurrent(id) || assist.queued_call_id !== id) return; // an answer for a call no longer on screen
   renderBanner($("triage-banner"), assist.triage, { onTransfer: (partner) => current.form.submit(partner) });
-  renderSuggestion($("suggestion"), assist, { onUse: (s) => current.form.apply(s) });
+  renderSuggestion($("suggestion"), assist, {
+    onUse: (s) => current.form.apply(s),
+    onMarkWrong: (head, v, button) => markWrong(assist.suggestion, text, head, v, button),
+  });
   renderSimilar($("similar"), assist, { onMerge: (t) => current.form.mergeInto(t.number) });
   current.form.offerSuggestion(assist);
 }, 600);

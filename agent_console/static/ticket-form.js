@@ -279,6 +279,12 @@ export function ticketForm(container, { call, userId, departments, onChange, onD
       for (const b of transferButtons) b.classList.toggle("recommended", b.dataset.kind === referral[0]);
     },
     apply: (s) => applySuggestion(s, true),
+    // What the agent has chosen so far, as the suggestion names it (the unit by its full name): the right value
+    // sent with "建议有误".
+    chosen() {
+      const unit = departments.find((d) => String(d.id) === inputs.department_id.value);
+      return { topic: inputs.topic.value.trim(), request_type: inputs.request_type.value, department: unit?.name || "" };
+    },
     useArticle(article, text) {
       if (filed && !STILL_ACTIONABLE.has(filed.state)) return;
       set("knowledge_ref", String(article.id), true);

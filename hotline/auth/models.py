@@ -35,3 +35,17 @@ class User(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id")
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class LoginAudit(SQLModel, table=True):
+    """Every login attempt (等保 audit): who, from where, what came of it. Lockout counts the failures here, so every
+    worker sees the same count without Redis."""
+
+    __tablename__ = "login_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+    username: str = Field(max_length=50, index=True, description="as typed, whether or not the account exists")
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    ip: str = Field(max_length=64, index=True)
+    outcome: str = Field(max_length=16, description="ok, bad_credentials, inactive, locked, ip_throttled")

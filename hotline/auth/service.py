@@ -3,11 +3,9 @@
 from sqlmodel import Session, select
 
 from hotline.auth.models import ROLE_NAMES, Role, User
-from hotline.auth.passwords import hash_password, verify_password
+from hotline.auth.passwords import check_policy, hash_password, verify_password, verify_unknown
 from hotline.directory.models import Department
 from hotline.errors import Conflict, Invalid, NotFound, Unauthorized
-
-MIN_PASSWORD_LENGTH = 8
 
 
 def create_user(
@@ -21,8 +19,7 @@ def create_user(
     username = username.strip()
     if not username:
         raise Invalid("用户名不能为空", code="username_empty")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"密码至少 {MIN_PASSWORD_LENGTH} 位", code="password_too_short")
+    check_policy(password, username)
     department_id = None
     if role == Role.liaison:
         if not department_code:
@@ -48,10 +45,19 @@ def create_user(
     return user
 
 
+def find_user(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """The same work whether or not the account exists (see verify_unknown)."""
+    return verify_password(user.password_hash, password) if user else verify_unknown(password)
+
+
 def authenticate(session: Session, username: str, password: str) -> User:
-    user = session.exec(select(User).where(User.username == username)).first()
-    # The same answer for an unknown user and a wrong password: no probing for user names.
-    if user is None or not verify_password(user.password_hash, password):
+    user = find_user(session, username)
+    # The same answer (and the same cost) for an unknown user and a wrong password: no probing for user names.
+    if not password_matches(user, password):
         raise Unauthorized("用户名或密码错误", code="bad_credentials")
     if not user.active:
         raise Unauthorized("账号已停用", code="user_inactive")

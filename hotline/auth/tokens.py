@@ -21,7 +21,10 @@ def issue_token(user_id: int, username: str) -> tuple[str, int]:
 
 def read_token(token: str) -> int:
     try:
-        claims = jwt.decode(token, get_settings().signing_key(), algorithms=[ALGORITHM])
+        # A token without an expiry would be valid for ever: exp, iat and sub must all be there.
+        claims = jwt.decode(
+            token, get_settings().signing_key(), algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
+        )
         return int(claims["sub"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("登录已过期，请重新登录", code="token_expired") from exc

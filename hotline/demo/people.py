@@ -10,7 +10,7 @@ from hotline.auth.models import ROLE_NAMES, Role, User
 from hotline.auth.service import create_user
 
 # One password for every demo account: easy to type on a first visit, and printed with a warning to change it.
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "Demo-12345"  # meets the password policy (hotline/auth/passwords.py)
 
 
 @dataclass(frozen=True)

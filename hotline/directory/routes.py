@@ -8,6 +8,7 @@ from hotline.auth.models import Role, User
 from hotline.directory.models import Department, DepartmentLevel
 from hotline.directory.service import department_by_code, get_department, list_departments
 from hotline.errors import Conflict
+from hotline.security.types import IdPath
 
 router = APIRouter(prefix="/api/departments", tags=["承办单位 departments"])
 
@@ -40,7 +41,7 @@ def departments(session: SessionDep, include_inactive: bool = False) -> list[Dep
 
 
 @router.get("/{department_id}", response_model=DepartmentOut, dependencies=[Depends(current_user)])
-def department(department_id: int, session: SessionDep) -> Department:
+def department(department_id: IdPath, session: SessionDep) -> Department:
     return get_department(session, department_id)
 
 

@@ -49,7 +49,14 @@ def check_permitted(actor: Actor, action: Action) -> None:
         raise Forbidden(f"「{ACTION_NAMES[action]}」只能由{names}操作", code="role_forbidden", action=action.value)
 
 
+def check_reads_tickets(actor: Actor) -> None:
+    """Knowledge editors (知识库编辑) keep articles; citizens' tickets are none of their business (least privilege)."""
+    if actor.role == Role.editor:
+        raise Forbidden("知识库编辑无权查看工单", code="role_forbidden")
+
+
 def check_can_see(actor: Actor, ticket: Ticket) -> None:
     """A liaison sees and touches only the tickets currently with their own department."""
+    check_reads_tickets(actor)
     if actor.role == Role.liaison and ticket.department_id != actor.department_id:
         raise Forbidden("这张工单不在本单位，无权查看或办理", code="other_department")

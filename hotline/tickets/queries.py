@@ -9,7 +9,7 @@ from hotline.callers.models import Caller
 from hotline.directory.models import Department
 from hotline.errors import Invalid
 from hotline.tickets.models import Attachment, Ticket, TicketEvent
-from hotline.tickets.permissions import check_can_see
+from hotline.tickets.permissions import check_can_see, check_reads_tickets
 from hotline.tickets.privacy import OUTSIDE, inside_centre, mask_numbers, shown_caller
 from hotline.tickets.schemas import AttachmentOut, DepartmentRef, EventOut, TicketOut
 from hotline.tickets.states import ACTION_NAMES, OPEN_STATES, STATE_NAMES, Action, TicketState
@@ -38,6 +38,7 @@ NEXT_DUE = case(
 
 
 def _scoped(query, actor: Actor):
+    check_reads_tickets(actor)
     if actor.role == Role.liaison:
         return query.where(Ticket.department_id == actor.department_id)
     return query

@@ -5,7 +5,7 @@ Illegal steps answer 409 with the reason; steps outside a role answer 403; bad i
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from hotline.auth.deps import CurrentActor, SessionDep
 from hotline.callers.service import call_by_external_id
 from hotline.errors import NotFound
+from hotline.security.idempotency import digest, once
+from hotline.security.types import IdPath, IdQuery, Offset
 from hotline.tickets import service
 from hotline.tickets.attachments import attachment_path, store_uploads
 from hotline.tickets.calls import TicketCall, ticket_call, ticket_recording
@@ -44,13 +46,31 @@ def _out(session: Session, ticket: Ticket, viewer_role: str) -> TicketOut:
     return outs(session, [ticket], viewer_role)[0]
 
 
-@router.post("", response_model=TicketOut, status_code=201, summary="受理：新建工单")
-def create_ticket(body: TicketIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
+@router.post(
+    "",
+    response_model=TicketOut,
+    status_code=201,
+    summary="受理：新建工单",
+    description="带 `Idempotency-Key` 请求头重试时返回第一次建的那张工单，不会重复建单。",
+)
+def create_ticket(
+    body: TicketIn,
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=100, description="客户端生成的唯一键")] = None,
+) -> TicketOut:
     fields = body.model_dump(exclude={"call_id"})
-    draft = service.TicketDraft(
-        **fields, call_id=call_by_external_id(session, body.call_id).id if body.call_id else None
-    )
-    return _out(session, service.intake(session, actor, draft), actor.role)
+
+    def intake() -> Ticket:
+        call_id = call_by_external_id(session, body.call_id).id if body.call_id else None
+        return service.intake(session, actor, service.TicketDraft(**fields, call_id=call_id))
+
+    scope = f"intake:user:{actor.id}"
+    ticket, replayed = once(session, scope, idempotency_key, digest(body.model_dump(mode="json")), intake)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return _out(session, ticket, actor.role)
 
 
 @router.get("", response_model=TicketPage, summary="工单列表（按最近时限排序）")
@@ -62,10 +82,10 @@ def tickets(
         Query(description="to_dispatch / returned / extensions / replies / callbacks / overdue / department"),
     ] = None,
     state: TicketState | None = None,
-    department_id: int | None = None,
+    department_id: IdQuery = None,
     q: Annotated[str | None, Query(max_length=100, description="编号、摘要或地址中的文字")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> TicketPage:
     items, total = list_tickets(session, actor, queue, state, department_id, q, limit, offset)
     return TicketPage(items=outs(session, items, actor.role), total=total)
@@ -98,7 +118,7 @@ def recording(number: Number, session: SessionDep, actor: CurrentActor) -> FileR
 
 
 @router.get("/{number}/attachments/{attachment_id}", summary="下载附件", response_class=FileResponse)
-def attachment(number: Number, attachment_id: int, session: SessionDep, actor: CurrentActor) -> FileResponse:
+def attachment(number: Number, attachment_id: IdPath, session: SessionDep, actor: CurrentActor) -> FileResponse:
     owner = visible_ticket(session, actor, number)
     item = session.exec(
         select(Attachment).where(Attachment.id == attachment_id, Attachment.ticket_id == owner.id)

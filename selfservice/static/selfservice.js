@@ -88,7 +88,7 @@ $("#approval-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   try {
-    const a = await lookup("/api/selfservice/approval", { application_no: form.get("application_no"), identity: form.get("identity") });
+    const a = await lookup("/api/selfservice/approval", { application_no: form.get("application_no"), identity: form.get("identity"), name: form.get("name") || null });
     show(`${a.item_name}：${a.stage_text}`, [
       row("申办号", a.application_no),
       row("受理部门", a.department),

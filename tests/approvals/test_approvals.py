@@ -54,8 +54,13 @@ def test_identity_check_same_answer_for_wrong_identity_and_unknown_number(db):
         case = session.exec(select(ApprovalCase)).first()
         source = EmbeddedApprovalSource(session)
         by_phone = source.lookup(case.application_no, case.applicant_phone)
-        by_id = source.lookup(case.application_no, case.id_last4.lower())
+        by_id = source.lookup(case.application_no, case.id_last6.lower(), case.applicant_name)
         assert by_phone == by_id and by_phone.item_name == case.item_name
+        # Four ID digits (10,000 guesses) no longer open a case, nor six without the applicant's name (issue 14 #9).
+        assert source.lookup(case.application_no, case.id_last6[-4:], case.applicant_name) is None
+        assert source.lookup(case.application_no, case.id_last6) is None
+        assert source.lookup(case.application_no, case.id_last6, "某某某") is None
+        assert source.lookup(case.application_no, case.applicant_phone[-4:]) is None
         assert by_phone.applicant == case.applicant_name[0] + "*" * (len(case.applicant_name) - 1)
         assert source.lookup(case.application_no, "13900000000") is None
         assert source.lookup(case.application_no, "0000") is None
@@ -139,7 +144,9 @@ def test_http_adapter_maps_fields_and_checks_identity():
             field_map=fields,
         )
         source = HttpApprovalSource(settings)
-        view = source.lookup("GD2026001", "123x")
+        assert source.lookup("GD2026001", "123x") is None  # four characters are not enough any more
+        view = source.lookup("GD2026001", "01123x", "李小明")
+        assert source.lookup("GD2026001", "01123X", "李小红") is None  # the right ID tail, another name
         assert (view.item_name, view.stage, view.stage_text, view.promised_days) == (
             "食品经营许可",
             "审查",
@@ -152,4 +159,4 @@ def test_http_adapter_maps_fields_and_checks_identity():
         assert source.lookup("GD2026001", "1234") is None
         assert source.lookup("GD2026999", "13712345678") is None
         with pytest.raises(PlatformUnavailable):
-            HttpApprovalSource(settings.model_copy(update={"app_secret": "wrong"})).lookup("GD2026001", "123X")
+            HttpApprovalSource(settings.model_copy(update={"app_secret": "wrong"})).lookup("GD2026001", "13712345678")

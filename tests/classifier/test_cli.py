@@ -28,7 +28,7 @@ def test_evaluate_prints_per_class_table_confusion_and_json_line(small_model: Pa
     assert result.exit_code == 0, result.output
     assert "precision" in result.output and "混淆矩阵" in result.output
     summary = last_json(result.output)
-    assert set(summary) == {"macro_f1", "accuracy", "n"}
+    assert set(summary) == {"macro_f1", "accuracy", "n", "split"} and summary["split"] == "all"
     assert summary["n"] == 150
     assert summary["accuracy"] > 0.5  # 400 training rows already separate the seven topics well
 
@@ -57,6 +57,7 @@ def test_bench_reports_percentiles(small_model: Path, sample_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = last_json(result.output)
     assert summary["n"] == 50 and summary["p50_ms"] <= summary["p99_ms"]
+    assert 0 < summary["cpu_p50_ms"] <= summary["cpu_p99_ms"]
 
 
 def test_closed_tickets_round_trip_into_training(sample_dir: Path, tmp_path: Path, session, people) -> None:

@@ -8,6 +8,11 @@ import pytest
 
 from knowledge.index import SearchIndex
 
+# Below the figures on the held-out splits at the time of writing (docs/knowledge.md), with a margin for changes
+# in jieba's cuts.
+FLOOR_HIT_AT_3 = 0.75
+FLOOR_NO_MATCH = 0.6
+
 # question → the title expected first
 TOP_HIT = [
     ("怎么办理居住证", "居住证办理进度查询"),
@@ -38,6 +43,13 @@ ALL_TOP_5 = [
     ("工伤保险待遇怎么申请", "工伤"),
 ]
 
+# An intent (进度, 补办) lifts only titles about what the caller named: not other services' progress items.
+ALL_TOP_3 = [
+    ("护照丢了补办的进度在哪里查", "护照"),
+    ("我的居住证办好了没有，在哪里查", "居"),
+    ("离婚证找不到了怎么补", "离婚"),
+]
+
 
 @pytest.mark.parametrize(("question", "title"), TOP_HIT)
 def test_the_expected_item_comes_first(guide_index: SearchIndex, question: str, title: str) -> None:
@@ -56,6 +68,14 @@ def test_the_expected_item_is_in_the_first_three(guide_index: SearchIndex, quest
 def test_the_first_five_are_all_on_topic(guide_index: SearchIndex, question: str, words: str) -> None:
     titles = [h.title for h in guide_index.search(question, 5)]
     assert len(titles) == 5 and all(words in t for t in titles), titles
+
+
+@pytest.mark.parametrize(("question", "words"), ALL_TOP_3)
+def test_an_intent_lifts_only_titles_about_the_subject(guide_index: SearchIndex, question: str, words: str) -> None:
+    from knowledge.search import MIN_RELEVANCE
+
+    titles = [h.title for h in guide_index.search(question, 3, min_relevance=MIN_RELEVANCE)]
+    assert titles and all(words in t for t in titles), titles
 
 
 def test_a_topic_the_guide_lacks_finds_nothing(guide_index: SearchIndex) -> None:
@@ -94,21 +114,41 @@ def test_below_the_relevance_threshold_nothing_is_shown(guide_index: SearchIndex
 
 
 def test_typed_words_steer_the_transcript(guide_index: SearchIndex) -> None:
-    from knowledge.search import combined_terms
+    from knowledge.search import combined_query
 
     spoken = "我想问一下退休的事情，我今年到年龄了"
-    terms, weights = combined_terms("养老金 申领", spoken)
-    hits = guide_index.search_terms(terms, 3, weights=weights)
+    query = combined_query("养老金 申领", spoken)
+    hits = guide_index.search_query(query, 3)
     assert hits[0].title == "企业职工基本养老金申领"
-    assert dict(zip(terms, weights, strict=True))["养老金"] == 2.0
+    assert query.terms["养老金"] == 2.0 and query.grams["养老"] == 2.0 and query.terms["退休"] == 1.0
 
 
-def test_judged_questions_hit_at_3_on_the_held_out_half(guide_index: SearchIndex) -> None:
+def test_judged_questions_on_the_held_out_splits(guide_index: SearchIndex) -> None:
+    """Nothing was tuned on `test` and `holdout` (docs/knowledge.md); these floors guard against going back."""
     from knowledge.relevance_eval import evaluate
     from knowledge.search import MIN_RELEVANCE
 
-    figures = evaluate(guide_index, MIN_RELEVANCE, "test")
-    assert figures["answerable"] >= 50
-    # Target 0.90 is not met on the held-out half (0.83, docs/knowledge.md); this guards against going back.
-    assert figures["hit_at_3"] >= 0.8, figures["misses"]
-    assert figures["no_match_right"] >= 0.8
+    figures = evaluate(guide_index, MIN_RELEVANCE, "test+holdout")
+    assert figures["answerable"] >= 110 and figures["unanswerable"] >= 11
+    assert figures["hit_at_3"] >= FLOOR_HIT_AT_3, figures["misses"]
+    assert figures["no_match_right"] >= FLOOR_NO_MATCH
+
+
+def test_the_intervals_hold_the_figure(guide_index: SearchIndex) -> None:
+    from knowledge.relevance_eval import evaluate
+    from knowledge.search import MIN_RELEVANCE
+
+    figures = evaluate(guide_index, MIN_RELEVANCE, "dev")
+    low, high = figures["hit_at_3_ci"]
+    assert low < figures["hit_at_3"] < high
+    low, high = figures["mrr_ci"]
+    assert low < figures["mrr"] < high
+
+
+def test_a_long_spoken_question_is_answered(guide_index: SearchIndex) -> None:
+    """Speech is long and full of filler; jieba cuts 转过来 as 转过 / 来."""
+    from knowledge.search import MIN_RELEVANCE, combined_query
+
+    spoken = "喂，我问一下啊，我老家是外地的，现在在这边上班，社保以前在老家交的，现在要转过来，怎么弄"
+    hits = guide_index.search_query(combined_query("", spoken), 3, min_relevance=MIN_RELEVANCE)
+    assert hits and all("转移接续" in h.title for h in hits), [h.title for h in hits]
