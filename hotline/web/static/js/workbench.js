@@ -24,6 +24,8 @@ export function createWorkbench(options) {
       showDepartment: options.showDepartment,
       emptyText: options.emptyText,
       onSelect: select,
+      picked: options.picked,
+      onPick: options.onPick,
     });
     options.onList?.(page);
     return page;
@@ -64,6 +66,11 @@ export function createWorkbench(options) {
           "div",
           { class: "detail-main" },
           renderTicketHeader(ticket),
+          el(
+            "a",
+            { class: "btn print-link", href: `/tickets/${encodeURIComponent(ticket.number)}/print`, target: "_blank" },
+            "打印工单",
+          ),
           renderDeadlines(ticket),
           box,
           renderTicketTexts(ticket),
