@@ -43,7 +43,7 @@ run: install
 	test -e var/models/classifier || $(BIN)/hotline classifier train \
 		|| echo "分类模型未训练（缺少训练数据，见 README）：控制台暂不显示话题和承办单位建议"
 	$(BIN)/hotline analytics demo-history
-	$(BIN)/hotline serve --host $(HOST) --port $(PORT)
+	$(BIN)/hotline serve --demo-partners --host $(HOST) --port $(PORT)
 
 test: install diarization
 	$(BIN)/ruff check .

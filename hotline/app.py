@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from agent_console.routes import router as console_router
 from analytics.routes import router as analytics_router
@@ -95,7 +96,11 @@ def background_jobs() -> list[Coroutine]:
 
 def create_app() -> FastAPI:
     check_all()  # a bad setting stops start-up with its name, not each request that reads it with a 500
-    app = FastAPI(title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs with Swagger UI served by the app itself (fastapi-offline): the centre's network has no internet, so a
+    # CDN would leave it blank. No /redoc: its bundle fetches a logo from Redocly's CDN.
+    app = FastAPIOffline(
+        title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, redoc_url=None
+    )
     install_error_handlers(app)
     install_log_redaction()  # tokens and api keys in query strings never reach the access log
     app.add_middleware(RequestGuard)  # body limits, NUL refusal and security headers before anything else

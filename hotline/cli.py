@@ -11,6 +11,7 @@ PAGES = (
     ("登录", "/login"),
     ("中心工作台", "/desk"),
     ("联络员门户", "/liaison"),
+    ("未接来电", "/missed"),
     ("座席控制台", "/console"),
     ("班长看板", "/wallboard"),
     ("工单研判", "/analytics"),
@@ -23,33 +24,52 @@ app = typer.Typer(help="12345 热线工单系统命令行", no_args_is_help=True
 db_app = typer.Typer(help="数据库（迁移）", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据", no_args_is_help=True)
 users_app = typer.Typer(help="用户", no_args_is_help=True)
+tickets_app = typer.Typer(help="工单", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(users_app, name="users")
+app.add_typer(tickets_app, name="tickets")
 
 
 @app.command(help="启动网页服务，并列出各页面和接口文档的地址")
-def serve(host: str = typer.Option(None, help="默认 HOTLINE_HOST"), port: int = typer.Option(None)) -> None:
+def serve(
+    host: str = typer.Option(None, help="默认 HOTLINE_HOST"),
+    port: int = typer.Option(None),
+    demo_partners: bool = typer.Option(
+        False, help="为未配置地址的联动单位（110/119/120/数字城管）启动演示用模拟服务（make run 使用）"
+    ),
+    demo_partner_base_port: int = typer.Option(
+        0, help="模拟服务端口起点；默认 110→9110、119→9119、120→9121、数字城管→9120"
+    ),
+) -> None:
     """Start the web server and print the address of every page."""
     import uvicorn
 
     from hotline.security.config import SettingsError, check_all
+    from routing.linkage.demo import start_demo_partners, stop_demo_partners
 
     try:
         check_all()
     except SettingsError as exc:
         typer.echo(f"无法启动：{exc}", err=True)
         raise typer.Exit(2) from None
+
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
     typer.echo("12345 热线工单系统 — 页面与接口：")
     for name, path in PAGES:
         typer.echo(f"  {name:10s}{base}{path}")
+    stand_ins = start_demo_partners(base, demo_partner_base_port) if demo_partners else []
+    for stand_in in stand_ins:
+        typer.echo(f"  演示联动单位 {stand_in.partner}（模拟服务，非真实单位）：{stand_in.url}")
     logging.basicConfig(level=logging.INFO)
     from hotline.app import SERVER_OPTIONS
 
-    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, **SERVER_OPTIONS)
+    try:
+        uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, **SERVER_OPTIONS)
+    finally:
+        stop_demo_partners(stand_ins)
 
 
 @db_app.command("upgrade", help="把数据库迁移到最新结构")
@@ -119,6 +139,15 @@ def demo_seed(
     from hotline.demo.seed import seed
 
     seed(if_empty=if_empty, ticket_count=tickets, echo=typer.echo)
+
+
+@tickets_app.command("bench-search", help="工单查询基准：生成 N 张工单，测各类查询的 p50/p95（最后一行 JSON）")
+def bench_search(tickets: int = typer.Option(200_000, help="工单数")) -> None:
+    import json
+
+    from hotline.tickets.bench import run_bench
+
+    typer.echo(json.dumps(run_bench(tickets, typer.echo), ensure_ascii=False))
 
 
 def _mount_package_commands() -> None:

@@ -26,6 +26,7 @@ PUBLIC_STATE = {
     TicketState.closed: "已办结",
     TicketState.merged: "已与相同诉求合并办理",
     TicketState.transferred: "已转联动单位办理",
+    TicketState.transfer_failed: "正在转联动单位办理",
 }
 
 

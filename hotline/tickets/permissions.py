@@ -32,6 +32,8 @@ PERMITTED: dict[Action, frozenset[Role]] = {
     # Only the partners' signed callbacks (a system actor) report their progress or hand tickets over.
     Action.partner_update: frozenset(),
     Action.partner_intake: frozenset(),
+    Action.transfer_failed: frozenset(),  # the outbox records it when delivery gives up
+    Action.retry_transfer: _CENTRE,
 }
 
 SYSTEM_ROLE = "system"

@@ -1,13 +1,12 @@
 """Reading tickets: lists and queues for the desk and the liaison portal, one ticket, its timeline."""
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
 from hotline.auth.models import Role
 from hotline.callers.models import Caller
 from hotline.directory.models import Department
-from hotline.errors import Invalid
 from hotline.tickets.models import Attachment, Ticket, TicketEvent
 from hotline.tickets.permissions import check_can_see, check_reads_tickets
 from hotline.tickets.privacy import OUTSIDE, inside_centre, mask_numbers, shown_caller
@@ -20,13 +19,15 @@ _S = TicketState
 QUEUES = {
     "to_dispatch": ("待派单", Ticket.state.in_([_S.received, _S.reopened])),
     "returned": ("退单待审", Ticket.state == _S.returned),
+    "transfer_failed": ("转办失败", Ticket.state == _S.transfer_failed),
     "extensions": ("延期待审", (Ticket.state == _S.in_progress) & Ticket.pending_extension_days.is_not(None)),
     "replies": ("答复待审", Ticket.state == _S.replied),
     "callbacks": ("待回访", Ticket.state == _S.callback_pending),
     "overdue": ("超期督办", (Ticket.sla_flag == "overdue") & Ticket.state.in_(list(OPEN_STATES))),
-    "department": ("本单位待办", Ticket.state.in_([_S.dispatched, _S.in_progress, _S.replied])),
+    # What waits on the liaison: to sign, or to handle and reply. A replied ticket waits on the centre's review.
+    "department": ("本单位待办", Ticket.state.in_([_S.dispatched, _S.in_progress])),
 }
-CENTRE_QUEUES = ("to_dispatch", "returned", "extensions", "replies", "callbacks", "overdue")
+CENTRE_QUEUES = ("to_dispatch", "returned", "transfer_failed", "extensions", "replies", "callbacks", "overdue")
 
 # The deadline that matters now: sign-for while dispatched, the reply while in progress, else the callback.
 NEXT_DUE = case(
@@ -96,35 +97,6 @@ def visible_ticket(session: Session, actor: Actor, number: str) -> Ticket:
     ticket = find_ticket(session, number)
     check_can_see(actor, ticket)
     return ticket
-
-
-def list_tickets(
-    session: Session,
-    actor: Actor,
-    queue: str | None = None,
-    state: TicketState | None = None,
-    department_id: int | None = None,
-    text: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Ticket], int]:
-    query = _scoped(select(Ticket), actor)
-    if queue:
-        if queue not in QUEUES:
-            raise Invalid(f"没有名为 {queue} 的队列（可选：{'、'.join(QUEUES)}）", code="unknown_queue")
-        query = query.where(QUEUES[queue][1])
-    if state:
-        query = query.where(Ticket.state == state)
-    if department_id:
-        query = query.where(Ticket.department_id == department_id)
-    if text:
-        pattern = f"%{text.strip()}%"
-        query = query.where(
-            or_(Ticket.number.like(pattern), Ticket.summary.like(pattern), Ticket.address.like(pattern))
-        )
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    ordered = query.order_by(NEXT_DUE.is_(None), NEXT_DUE, Ticket.created_at.desc())
-    return list(session.exec(ordered.offset(offset).limit(limit))), total
 
 
 def queue_counts(session: Session, actor: Actor) -> dict[str, dict]:

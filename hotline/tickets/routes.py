@@ -3,23 +3,27 @@
 Illegal steps answer 409 with the reason; steps outside a role answer 403; bad input answers 422.
 """
 
+from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, File, Form, Header, Query, UploadFile
+from fastapi.responses import FileResponse, Response
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.auth.deps import CurrentActor, SessionDep
 from hotline.callers.service import call_by_external_id
 from hotline.errors import NotFound
+from hotline.localtime import centre_today
 from hotline.security.idempotency import digest, once
 from hotline.security.types import IdPath, IdQuery, Offset
 from hotline.tickets import service
 from hotline.tickets.attachments import attachment_path, store_uploads
+from hotline.tickets.bulk import BulkIn, BulkOut, run_bulk
 from hotline.tickets.calls import TicketCall, ticket_call, ticket_recording
 from hotline.tickets.models import Attachment, Ticket
-from hotline.tickets.queries import list_tickets, outs, queue_counts, timeline, visible_ticket
+from hotline.tickets.queries import outs, queue_counts, timeline, visible_ticket
 from hotline.tickets.schemas import (
     AnswerIn,
     CallbackIn,
@@ -36,7 +40,10 @@ from hotline.tickets.schemas import (
     TicketOut,
     TicketPage,
 )
-from hotline.tickets.states import TicketState
+from hotline.tickets.search import TicketFilters, export_xlsx, search_tickets
+from hotline.tickets.states import RequestType, TicketState
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(prefix="/api/tickets", tags=["工单 tickets"])
 Number = Annotated[str, "工单编号"]
@@ -73,22 +80,75 @@ def create_ticket(
     return _out(session, ticket, actor.role)
 
 
-@router.get("", response_model=TicketPage, summary="工单列表（按最近时限排序）")
+def _filters(
+    queue: Annotated[
+        str | None,
+        Query(
+            description="to_dispatch / returned / transfer_failed / extensions / replies / callbacks / overdue"
+            " / department"
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, description="电话（完整或后四位）、工单编号，或标题、内容、地址中的词（空格分隔）"),
+    ] = None,
+    state: TicketState | None = None,
+    district: Annotated[str | None, Query(max_length=32, description="区县")] = None,
+    department_id: IdQuery = None,
+    request_type: RequestType | None = None,
+    created_from: Annotated[date | None, Query(description="受理日期起（含，中心时区）")] = None,
+    created_to: Annotated[date | None, Query(description="受理日期止（含，中心时区）")] = None,
+    overdue: Annotated[bool, Query(description="只看超期未办结")] = False,
+    sort: Annotated[str, Query(description="due 最近时限 / newest 新受理在前 / oldest 早受理在前")] = "due",
+) -> TicketFilters:
+    return TicketFilters(
+        q=q,
+        queue=queue,
+        state=state,
+        district=district,
+        department_id=department_id,
+        request_type=request_type,
+        created_from=created_from,
+        created_to=created_to,
+        overdue=overdue,
+        sort=sort,
+    )
+
+
+Filters = Annotated[TicketFilters, Depends(_filters)]
+
+
+@router.get("", response_model=TicketPage, summary="工单查询：编号、电话、文字与筛选，服务端分页")
 def tickets(
     session: SessionDep,
     actor: CurrentActor,
-    queue: Annotated[
-        str | None,
-        Query(description="to_dispatch / returned / extensions / replies / callbacks / overdue / department"),
-    ] = None,
-    state: TicketState | None = None,
-    department_id: IdQuery = None,
-    q: Annotated[str | None, Query(max_length=100, description="编号、摘要或地址中的文字")] = None,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> TicketPage:
-    items, total = list_tickets(session, actor, queue, state, department_id, q, limit, offset)
+    items, total = search_tickets(session, actor, filters, limit, offset)
     return TicketPage(items=outs(session, items, actor.role), total=total)
+
+
+@router.get(
+    "/export",
+    summary="导出查询结果（Excel，最多 2 万张）",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+def export(session: SessionDep, actor: CurrentActor, filters: Filters) -> Response:
+    data, _ = export_xlsx(session, actor, filters)
+    name = f"工单查询_{centre_today():%Y%m%d}.xlsx"
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.post("/bulk", response_model=BulkOut, summary="批量派单 / 批量催办（逐张办理，逐张报告结果）")
+def bulk(body: BulkIn, session: SessionDep, actor: CurrentActor) -> BulkOut:
+    return run_bulk(session, actor, body)
 
 
 @router.get("/queues", summary="各工作队列的数量（中心工作台 / 联络员门户）")
@@ -189,9 +249,10 @@ def review_reply(number: Number, body: ReviewIn, session: SessionDep, actor: Cur
     return _out(session, service.review_reply(session, actor, number, body.accept, body.note), actor.role)
 
 
-@router.post("/{number}/callback", response_model=TicketOut, summary="回访（满意办结 / 不满意重办）")
+@router.post("/{number}/callback", response_model=TicketOut, summary="回访（满意办结 / 不满意重办、改派或督办）")
 def callback(number: Number, body: CallbackIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.callback(session, actor, number, body.satisfied, body.note), actor.role)
+    ticket = service.callback(session, actor, number, body.satisfied, body.note, body.then, body.department_id)
+    return _out(session, ticket, actor.role)
 
 
 @router.post("/{number}/merge", response_model=TicketOut, summary="并单：并入一张未办结的主单")

@@ -1,6 +1,7 @@
 """What the ticket API takes and gives (with OpenAPI descriptions)."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -148,6 +149,10 @@ class ReviewIn(_Strict):
 class CallbackIn(_Strict):
     satisfied: bool = Field(description="市民是否满意")
     note: str | None = Field(default=None, max_length=2000)
+    then: Literal["same", "other", "supervise"] = Field(
+        default="same", description="不满意时的去向：same 派回原单位 / other 改派 department_id / supervise 派回并督办"
+    )
+    department_id: int | None = Field(default=None, description="then=other 时改派到的承办单位")
 
 
 class MergeIn(_Strict):

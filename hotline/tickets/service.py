@@ -258,8 +258,24 @@ def review_reply(session: Session, actor: Actor, number: str, accept: bool, note
     return ticket
 
 
-def callback(session: Session, actor: Actor, number: str, satisfied: bool, note: str | None = None) -> Ticket:
-    """回访: satisfied closes (办结); dissatisfied reopens (重办) and, if a department had it, dispatches again."""
+# What the desk decides after a dissatisfied callback (回访不满意): back to the same department, to another, or 督办.
+REOPEN_CHOICES = {"same": "派回原承办单位", "other": "改派其他单位", "supervise": "派回原承办单位并督办"}
+
+
+def callback(
+    session: Session,
+    actor: Actor,
+    number: str,
+    satisfied: bool,
+    note: str | None = None,
+    then: str = "same",
+    department_id: int | None = None,
+) -> Ticket:
+    """回访: satisfied closes (办结); dissatisfied reopens (重办) and goes where the desk chose (`then`)."""
+    if then not in REOPEN_CHOICES:
+        raise Invalid(f"未知的重办去向 {then}（可选：{'、'.join(REOPEN_CHOICES)}）", code="bad_reopen_choice")
+    if not satisfied and then == "other" and not department_id:
+        raise Invalid("改派其他单位时请选择承办单位", code="department_required")
     with step(session, actor, number, Action.callback) as ticket:
         verdict = "satisfied" if satisfied else "dissatisfied"
         record(session, ticket, actor, Action.callback, {"satisfaction": verdict}, note)
@@ -268,9 +284,16 @@ def callback(session: Session, actor: Actor, number: str, satisfied: bool, note:
         else:
             changes = {"state": TicketState.reopened, "reopen_count": ticket.reopen_count + 1}
             record(session, ticket, actor, Action.reopen, changes, "回访不满意，重办")
-            if ticket.department_id is not None:
-                changes = _dispatch_changes(ticket, ticket.department_id)
-                record(session, ticket, actor, Action.dispatch, changes, "重办，派回原承办单位")
+            target = department_id if then == "other" else ticket.department_id
+            if then == "other":
+                if target == ticket.department_id:
+                    raise Invalid("改派的承办单位与原承办单位相同", code="same_department")
+                active_department(session, target)
+            if target is not None:
+                changes = _dispatch_changes(ticket, target)
+                record(session, ticket, actor, Action.dispatch, changes, f"重办，{REOPEN_CHOICES[then]}")
+            if then == "supervise":
+                record(session, ticket, actor, Action.supervise, {"supervised": True}, "回访不满意，督办")
     return ticket
 
 

@@ -14,6 +14,7 @@ class TicketState(StrEnum):
     closed = "closed"  # 已办结
     merged = "merged"  # 已并单，随主单办理
     transferred = "transferred"  # 已转联动单位（110 / 数字城管），待其反馈
+    transfer_failed = "transfer_failed"  # 转办失败：联动单位始终未签收，待中心重新转办或自行派单
 
 
 STATE_NAMES = {
@@ -27,6 +28,7 @@ STATE_NAMES = {
     TicketState.closed: "已办结",
     TicketState.merged: "已并单",
     TicketState.transferred: "已转联动单位",
+    TicketState.transfer_failed: "转办失败",
 }
 
 OPEN_STATES = frozenset(TicketState) - {TicketState.closed, TicketState.merged}
@@ -86,6 +88,8 @@ class Action(StrEnum):
     transfer = "transfer"  # 转办联动单位（一键转 110 / 数字城管）
     partner_update = "partner_update"  # 联动反馈（联动单位的状态回传）
     partner_intake = "partner_intake"  # 联动转入（110 转来的非警情）
+    transfer_failed = "transfer_failed"  # 转办失败（投递用尽重试，系统记录）
+    retry_transfer = "retry_transfer"  # 重新转办（中心对转办失败的工单）
 
 
 ACTION_NAMES = {
@@ -113,12 +117,15 @@ ACTION_NAMES = {
     Action.transfer: "转办联动单位",
     Action.partner_update: "联动反馈",
     Action.partner_intake: "联动转入",
+    Action.transfer_failed: "转办失败",
+    Action.retry_transfer: "重新转办",
 }
 
 # Where each step may start from. Steps that keep the state (supervise, remind) list the states they apply to.
 ALLOWED_FROM: dict[Action, frozenset[TicketState]] = {
-    Action.answer: frozenset({TicketState.received, TicketState.reopened}),
-    Action.dispatch: frozenset({TicketState.received, TicketState.reopened}),
+    # A failed transfer (转办失败) is the centre's again: it may also handle the matter itself.
+    Action.answer: frozenset({TicketState.received, TicketState.reopened, TicketState.transfer_failed}),
+    Action.dispatch: frozenset({TicketState.received, TicketState.reopened, TicketState.transfer_failed}),
     Action.sign: frozenset({TicketState.dispatched}),
     Action.return_: frozenset({TicketState.dispatched}),
     Action.redispatch: frozenset({TicketState.returned}),
@@ -136,4 +143,6 @@ ALLOWED_FROM: dict[Action, frozenset[TicketState]] = {
     # A police or city-management matter goes to the partner before any department has it (or after a return).
     Action.transfer: frozenset({TicketState.received, TicketState.reopened, TicketState.returned}),
     Action.partner_update: frozenset({TicketState.transferred}),
+    Action.transfer_failed: frozenset({TicketState.transferred}),
+    Action.retry_transfer: frozenset({TicketState.transfer_failed}),
 }

@@ -74,3 +74,21 @@ class QueuedCall(SQLModel, table=True):
     called_back_at: datetime | None = _when()
     called_back_by: int | None = Field(default=None, foreign_key="user.id")
     version: int = 1
+
+
+CALLBACK_OUTCOMES = {"reached": "已接通", "no_answer": "无人接听", "busy": "占线", "invalid": "空号/错号"}
+# Outcomes after which the missed call leaves the list: the caller was reached, or can never be.
+FINAL_OUTCOMES = frozenset({"reached", "invalid"})
+
+
+class CallbackAttempt(SQLModel, table=True):
+    """One try at returning a missed call (回拨), with what came of it; a call may need several."""
+
+    __tablename__ = "callback_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    queued_call_id: int = Field(foreign_key="queued_call.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    by_user_id: int | None = Field(default=None, foreign_key="user.id")
+    outcome: str = Field(max_length=16, description="reached / no_answer / busy / invalid")
+    note: str | None = Field(default=None, max_length=500)

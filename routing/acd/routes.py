@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -13,7 +14,7 @@ from hotline.auth.models import Role
 from hotline.callers.models import mask_phone
 from hotline.db import get_engine
 from routing.acd import service
-from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, QueuedCall
+from routing.acd.models import AGENT_STATE_NAMES, CALLBACK_OUTCOMES, AgentPresence, AgentState, QueuedCall
 from routing.acd.settings import get_acd_settings
 from routing.acd.stats import Wallboard, wallboard
 
@@ -61,6 +62,20 @@ class EnqueueIn(BaseModel):
     skill: str | None = Field(default=None, max_length=32)
 
 
+class AttemptOut(BaseModel):
+    at: datetime
+    outcome: str
+    outcome_name: str
+    note: str | None
+
+
+class CallbackIn(BaseModel):
+    outcome: Literal["reached", "no_answer", "busy", "invalid"] = Field(
+        description="reached 已接通 / no_answer 无人接听 / busy 占线 / invalid 空号或错号"
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+
 class QueuedCallOut(BaseModel):
     id: int
     call_id: str
@@ -74,6 +89,7 @@ class QueuedCallOut(BaseModel):
     ended_at: datetime | None
     wait_seconds: float | None
     called_back_at: datetime | None
+    attempts: list["AttemptOut"] = Field(default_factory=list, description="回拨记录（未接来电列表）")
 
     @classmethod
     def of(cls, call: QueuedCall) -> "QueuedCallOut":
@@ -134,7 +150,27 @@ def agents(session: SessionDep) -> list[PresenceOut]:
 
 @router.get("/missed", response_model=list[QueuedCallOut], summary="未接来电（待回拨）", dependencies=[_centre])
 def missed(session: SessionDep) -> list[QueuedCallOut]:
-    return [QueuedCallOut.of(c) for c in service.missed_calls(session)]
+    calls = service.missed_calls(session)
+    attempts = service.attempts_of(session, [c.id for c in calls])
+    return [_with_attempts(QueuedCallOut.of(c), attempts.get(c.id, [])) for c in calls]
+
+
+def _with_attempts(out: QueuedCallOut, attempts: list) -> QueuedCallOut:
+    out.attempts = [
+        AttemptOut(at=a.at, outcome=a.outcome, outcome_name=CALLBACK_OUTCOMES[a.outcome], note=a.note) for a in attempts
+    ]
+    return out
+
+
+@router.post(
+    "/missed/{queued_call_id}/callback",
+    response_model=QueuedCallOut,
+    summary="回拨并记录结果（已接通 / 空号移出未接列表）",
+    dependencies=[_centre],
+)
+def callback(queued_call_id: int, body: CallbackIn, session: SessionDep, actor: CurrentActor) -> QueuedCallOut:
+    call = service.record_callback(session, actor, queued_call_id, body.outcome, body.note)
+    return _with_attempts(QueuedCallOut.of(call), service.attempts_of(session, [call.id]).get(call.id, []))
 
 
 @router.post(

@@ -22,7 +22,16 @@ from hotline.callers.service import ensure_call
 from hotline.db import claim_row, transaction, utcnow
 from hotline.errors import Conflict, Invalid, NotFound
 from hotline.events import Event, publish_after_commit
-from routing.acd.models import AGENT_STATE_NAMES, AgentPresence, AgentState, CallState, QueuedCall
+from routing.acd.models import (
+    AGENT_STATE_NAMES,
+    CALLBACK_OUTCOMES,
+    FINAL_OUTCOMES,
+    AgentPresence,
+    AgentState,
+    CallbackAttempt,
+    CallState,
+    QueuedCall,
+)
 from routing.acd.settings import get_acd_settings
 
 log = logging.getLogger(__name__)
@@ -343,6 +352,40 @@ def mark_called_back(session: Session, actor: Actor, queued_call_id: int) -> Que
         _call_changed(session, call)
     session.refresh(call)
     return call
+
+
+def record_callback(
+    session: Session, actor: Actor, queued_call_id: int, outcome: str, note: str | None = None
+) -> QueuedCall:
+    """回拨: one try at returning a missed call, with its outcome. 已接通 or 空号 takes the call off the missed list;
+    无人接听 / 占线 leave it there for another try (the attempts are kept: `callback_attempt`)."""
+    if outcome not in CALLBACK_OUTCOMES:
+        raise Invalid(f"未知的回拨结果 {outcome}（可选：{'、'.join(CALLBACK_OUTCOMES)}）", code="bad_outcome")
+    call = _call_for(session, queued_call_id)
+    if call.state != CallState.abandoned:
+        raise Conflict("只有放弃的来电需要回拨", code="not_missed")
+    if call.called_back_at is not None:
+        raise Conflict("这通来电已经回拨过", code="already_called_back")
+    with transaction(session):
+        _lock(session, call)
+        now = utcnow()
+        session.add(CallbackAttempt(queued_call_id=call.id, at=now, by_user_id=actor.id, outcome=outcome, note=note))
+        if outcome in FINAL_OUTCOMES:
+            call.called_back_at, call.called_back_by = now, actor.id
+        session.add(call)
+        _call_changed(session, call)
+    session.refresh(call)
+    return call
+
+
+def attempts_of(session: Session, call_ids: list[int]) -> dict[int, list[CallbackAttempt]]:
+    rows = session.exec(
+        select(CallbackAttempt).where(CallbackAttempt.queued_call_id.in_(call_ids)).order_by(CallbackAttempt.id)
+    )
+    found: dict[int, list[CallbackAttempt]] = {}
+    for row in rows:
+        found.setdefault(row.queued_call_id, []).append(row)
+    return found
 
 
 def active_calls(session: Session) -> list[QueuedCall]:

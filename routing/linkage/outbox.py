@@ -29,7 +29,7 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.states import Action, TicketState
 from hotline.tickets.steps import record, step
 from routing.linkage.models import LinkageTransfer, OutboxMessage
-from routing.linkage.settings import PARTNER_NAMES, LinkageSettings, get_linkage_settings
+from routing.linkage.settings import LinkageSettings, get_linkage_settings, partner_name
 from routing.linkage.signing import sign_headers
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def _acknowledged(session: Session, message: OutboxMessage, ack: dict) -> None:
     actor = partner_actor(message.partner)
     try:
         with step(session, actor, ticket.number, Action.partner_update) as ticket:
-            note = f"{PARTNER_NAMES[message.partner]}已签收转办，对方案件号 {case_id}"
+            note = f"{partner_name(message.partner)}已签收转办，对方案件号 {case_id}"
             record(session, ticket, actor, Action.partner_update, {}, note)
     except (Conflict, NotFound):
         log.info("ack of %s not recorded in history: ticket moved on", message.id)
@@ -141,7 +141,7 @@ def _failed(session: Session, message: OutboxMessage, error: str, settings: Link
     attempts = message.attempts + 1
     dead = attempts >= settings.linkage_max_attempts
     table = OutboxMessage.__table__
-    counted = session.execute(
+    count = (
         update(table)
         .where(table.c.id == message.id, table.c.version == message.version, table.c.state == "pending")
         .values(
@@ -151,7 +151,14 @@ def _failed(session: Session, message: OutboxMessage, error: str, settings: Link
             claimed_until=None,
             last_error=error[:1000],
         )
-    ).rowcount
+    )
+    if dead:
+        from routing.linkage.service import transfer_gave_up
+
+        # The dead letter and the ticket's 转办失败 commit together: a ticket never waits on a message nobody sends.
+        if transfer_gave_up(session, message, count, f"{attempts} 次投递失败：{error[:200]}"):
+            return True
+    counted = session.execute(count).rowcount
     session.commit()
     return dead and counted == 1
 
@@ -217,14 +224,27 @@ def dead_letters(session: Session) -> list[OutboxMessage]:
 
 
 def retry_dead_letter(session: Session, message_id: int) -> OutboxMessage:
+    """A supervisor sends a dead letter again; a ticket left in 转办失败 by it waits on the partner again."""
     message = session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound(f"没有编号为 {message_id} 的联动消息", code="outbox_not_found")
     if message.state != "dead":
         raise Conflict("只有投递失败（死信）的消息才能重新投递", code="not_dead_letter")
+    from routing.linkage.service import SYSTEM, retry_transfer
+
+    link = session.get(LinkageTransfer, message.transfer_id)
+    ticket = session.get(Ticket, link.ticket_id)
+    if ticket.state == TicketState.transfer_failed:
+        retry_transfer(session, SYSTEM, ticket.number)
+    else:
+        requeue(session, message)
+        session.commit()
+    session.refresh(message)
+    return message
+
+
+def requeue(session: Session, message: OutboxMessage) -> None:
+    """Back to pending, due now, with a fresh count of attempts (the caller commits)."""
     message.state, message.attempts, message.next_attempt_at = "pending", 0, utcnow()
     message.claimed_until, message.version = None, message.version + 1
     session.add(message)
-    session.commit()
-    session.refresh(message)
-    return message

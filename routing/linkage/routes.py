@@ -15,7 +15,7 @@ from hotline.tickets.schemas import TicketOut
 from routing.linkage import outbox, service
 from routing.linkage.nonces import remember_nonce
 from routing.linkage.protocol import StatusIn, TransferIn
-from routing.linkage.settings import PARTNER_NAMES, get_linkage_settings
+from routing.linkage.settings import get_linkage_settings, partner_name
 from routing.linkage.signing import check_signature
 
 router = APIRouter(prefix="/api", tags=["联动 linkage"])
@@ -32,6 +32,10 @@ _REASONS = {
 class TransferRequest(BaseModel):
     partner: Literal["110", "119", "120", "city"] = Field(description="110、119、120 或 city（数字城管）")
     note: str | None = Field(default=None, max_length=500, description="转办说明")
+
+
+class RetryRequest(BaseModel):
+    note: str | None = Field(default=None, max_length=500, description="说明")
 
 
 class LinkOut(BaseModel):
@@ -89,13 +93,23 @@ def transfer(number: str, body: TransferRequest, session: SessionDep, actor: Cur
     return outs(session, [ticket], actor.role)[0]
 
 
+@router.post(
+    "/tickets/{number}/transfer/retry",
+    response_model=TicketOut,
+    summary="重新转办（转办失败的工单：同一转办重新投递）",
+)
+def retry_transfer(number: str, body: RetryRequest, session: SessionDep, actor: CurrentActor) -> TicketOut:
+    ticket = service.retry_transfer(session, actor, number, body.note)
+    return outs(session, [ticket], actor.role)[0]
+
+
 @router.get("/tickets/{number}/linkage", response_model=list[LinkOut], summary="工单的联动转办记录")
 def ticket_links(number: str, session: SessionDep, actor: CurrentActor) -> list[LinkOut]:
     ticket = visible_ticket(session, actor, number)
     return [
         LinkOut(
             partner=t.partner,
-            partner_name=PARTNER_NAMES[t.partner],
+            partner_name=partner_name(t.partner),
             direction=t.direction,
             partner_case_id=t.partner_case_id,
             status=t.status,

@@ -15,7 +15,7 @@ from hotline.callers.models import Caller
 from hotline.callers.service import caller_for
 from hotline.clock import callback_due
 from hotline.db import utcnow
-from hotline.errors import Invalid, NotFound
+from hotline.errors import Conflict, Invalid, NotFound
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
 from hotline.tickets.privacy import partner_may_know_caller
@@ -31,14 +31,18 @@ from routing.linkage.protocol import (
     StatusIn,
     TransferIn,
 )
-from routing.linkage.settings import EMERGENCY, PARTNER_NAMES, PARTNERS, get_linkage_settings
+from routing.linkage.settings import EMERGENCY, PARTNER_NAMES, PARTNERS, get_linkage_settings, partner_name
 
 CHANNELS = {"110": Channel.transfer_110, "city": Channel.city_management}
 
 
 def partner_actor(partner: str) -> Actor:
     """The partner's callbacks act as the system (they passed the signature check, not a login)."""
-    return Actor(id=None, name=PARTNER_NAMES[partner], role="system")
+    return Actor(id=None, name=partner_name(partner), role="system")
+
+
+# The outbox's own steps (转办失败, a supervisor's re-send of a dead letter) are the system's.
+SYSTEM = Actor(id=None, name="联动发件箱", role="system")
 
 
 def check_partner(partner: str) -> str:
@@ -80,13 +84,58 @@ def transfer(session: Session, actor: Actor, number: str, partner: str, note: st
         raise Invalid(f"尚未配置{PARTNER_NAMES[partner]}的联动地址，无法转办", code="partner_not_configured")
     with step(session, actor, number, Action.transfer) as ticket:
         key = uuid.uuid4().hex
-        text = f"转{PARTNER_NAMES[partner]}" + (f"：{note.strip()}" if note and note.strip() else "")
+        text = f"转{partner_name(partner)}" + (f"：{note.strip()}" if note and note.strip() else "")
         record(session, ticket, actor, Action.transfer, {"state": TicketState.transferred, "sla_flag": None}, text)
         link = LinkageTransfer(partner=partner, direction="out", ticket_id=ticket.id, idempotency_key=key)
         session.add(link)
         session.flush()
         payload = _transfer_payload(session, ticket, partner, key, note)
         session.add(OutboxMessage(partner=partner, transfer_id=link.id, path=TRANSFER_PATHS[partner], payload=payload))
+    return ticket
+
+
+def transfer_gave_up(session: Session, message: OutboxMessage, mark_dead, reason: str) -> bool:
+    """转办失败: delivery gave up, so the ticket comes back to the desk (queue 转办失败) instead of waiting on a
+    partner that never got it. `mark_dead` (the outbox's UPDATE) runs in the same transaction. False when the
+    ticket is no longer waiting on this transfer (nothing recorded; the caller marks the message alone)."""
+    link = session.get(LinkageTransfer, message.transfer_id)
+    ticket = session.get(Ticket, link.ticket_id) if link else None
+    if ticket is None or ticket.state != TicketState.transferred:
+        return False
+    try:
+        with step(session, SYSTEM, ticket.number, Action.transfer_failed) as ticket:
+            if session.execute(mark_dead).rowcount != 1:  # this claim is stale: another worker settled the message
+                raise Conflict("投递结果已由其他进程处理")
+            link.status, link.updated_at = "failed", utcnow()
+            session.add(link)
+            note = f"{partner_name(link.partner)}未签收（{reason}），请重新转办或自行派单"
+            record(session, ticket, SYSTEM, Action.transfer_failed, {"state": TicketState.transfer_failed}, note)
+    except (Conflict, NotFound):
+        return False  # the ticket moved on meanwhile
+    return True
+
+
+def retry_transfer(session: Session, actor: Actor, number: str, note: str | None = None) -> Ticket:
+    """重新转办: the failed transfer's message goes out again (same idempotency key: a partner that did get it
+    after all opens no second case) and the ticket waits on the partner again."""
+    with step(session, actor, number, Action.retry_transfer) as ticket:
+        link = session.exec(
+            select(LinkageTransfer)
+            .where(LinkageTransfer.ticket_id == ticket.id, LinkageTransfer.direction == "out")
+            .order_by(LinkageTransfer.id.desc())
+        ).first()
+        message = link and session.exec(select(OutboxMessage).where(OutboxMessage.transfer_id == link.id)).first()
+        if message is None:
+            raise Conflict(f"工单 {number} 没有可重发的转办", code="no_failed_transfer")
+        if not get_linkage_settings().url(link.partner):
+            raise Invalid(f"尚未配置{PARTNER_NAMES[link.partner]}的联动地址，无法转办", code="partner_not_configured")
+        from routing.linkage.outbox import requeue
+
+        requeue(session, message)
+        link.status, link.updated_at = "pending", utcnow()
+        session.add(link)
+        text = f"重新转{partner_name(link.partner)}" + (f"：{note.strip()}" if note and note.strip() else "")
+        record(session, ticket, actor, Action.retry_transfer, {"state": TicketState.transferred}, text)
     return ticket
 
 
@@ -105,7 +154,7 @@ def _seen(session: Session, partner: str, message_id: str) -> InboundMessage | N
 
 def _status_note(partner: str, body: StatusIn) -> str:
     name = STATUS_NAMES[partner][body.status]
-    parts = [f"{PARTNER_NAMES[partner]}{name}"]
+    parts = [f"{partner_name(partner)}{name}"]
     if body.case_id:
         parts.append(f"（案件号 {body.case_id}）")
     if body.note:
@@ -199,7 +248,7 @@ def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcom
         )
         session.add(ticket)
         session.flush()
-        note = f"{PARTNER_NAMES[partner]}转来" + (f"（案件号 {body.case_id}）" if body.case_id else "")
+        note = f"{partner_name(partner)}转来" + (f"（案件号 {body.case_id}）" if body.case_id else "")
         note += f"：{body.note.strip()}" if body.note and body.note.strip() else ""
         record(session, ticket, actor, Action.partner_intake, {"state": TicketState.received}, note)
         session.add(

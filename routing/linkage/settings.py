@@ -37,12 +37,22 @@ class LinkageSettings(BaseSettings):
     )
     linkage_poll_seconds: float = Field(default=1.0, gt=0, description="outbox worker poll interval")
     linkage_worker: bool = Field(default=True, description="run the outbox worker inside the app")
+    linkage_demo_step_seconds: float = Field(default=3.0, gt=0, description="stand-ins' pace between statuses")
+    linkage_demo: str = Field(
+        default="", description="partners served by stand-ins (`hotline serve --demo-partners` sets it): 演示"
+    )
 
     def url(self, partner: str) -> str:
         return str(getattr(self, f"linkage_{partner}_url")).rstrip("/")
 
     def key(self, partner: str) -> str:
         return str(getattr(self, f"linkage_{partner}_key"))
+
+
+def partner_name(partner: str) -> str:
+    """The partner's name as tickets show it; a stand-in's says 演示 so nobody mistakes it for the real one."""
+    demo = get_linkage_settings().linkage_demo.split(",")
+    return PARTNER_NAMES[partner] + ("（演示）" if partner in demo else "")
 
 
 @lru_cache

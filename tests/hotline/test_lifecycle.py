@@ -5,6 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from hotline.db import at_time, engine_for
@@ -14,6 +15,7 @@ from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType, TicketState
 from routing.linkage import service as linkage
+from routing.linkage.models import OutboxMessage
 from routing.linkage.settings import get_linkage_settings
 
 S = TicketState
@@ -54,6 +56,12 @@ def bring_to(session, people, state: TicketState) -> Ticket:
         return service.answer(session, people.agent, n, "已告知夜间施工投诉的处理渠道")
     if state == S.transferred:
         return linkage.transfer(session, people.agent, n, "110", "现场有人持械")
+    if state == S.transfer_failed:  # the outbox gave up on the transfer (tests/linkage walks the real delivery)
+        linkage.transfer(session, people.agent, n, "110", "现场有人持械")
+        message = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        dead = update(OutboxMessage).where(OutboxMessage.id == message.id).values(state="dead")
+        assert linkage.transfer_gave_up(session, message, dead, "连接被拒绝")
+        return session.get(Ticket, t.id)
     t = service.dispatch(session, people.agent, n, people.housing.id)
     if state == S.dispatched:
         return t
@@ -109,6 +117,7 @@ LEGAL = {
     S.closed: set(),
     S.merged: set(),
     S.transferred: {"supervise"},  # then only the partner's signed callbacks move it (tests/linkage)
+    S.transfer_failed: {"answer", "dispatch", "supervise"},  # or 重新转办 (tests/linkage/test_outbox.py)
 }
 
 AFTER = {

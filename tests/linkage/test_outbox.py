@@ -181,3 +181,45 @@ def test_signatures():
     assert check_signature("k", "POST", "/other", body, headers, 300, now=1100)[1] == "bad_signature"
     assert check_signature("k", "POST", "/p", body, headers, 300, now=1400)[1] == "stale_timestamp"
     assert check_signature("k", "POST", "/p", body, {}, 300)[1] == "signature_missing"
+
+
+def test_a_dead_transfer_comes_back_to_the_desk_and_its_retry_reaches_the_partner(
+    db, people, partner, live_server
+):
+    """转办失败: the ticket never waits on a message nobody will send; the desk sees it and sends it again."""
+    with Session(engine_for(db)) as session:
+        number = transferred(session, people)
+        partner.mode(fail=2)
+        outbox.deliver_due(session)
+        time.sleep(0.35)
+        (dead_id,) = outbox.deliver_due(session).dead
+    login = httpx.post(f"{live_server.url}/api/auth/login", json={"username": "agent1", "password": "secret-pass-1"})
+    agent = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    ticket = agent.get(f"/api/tickets/{number}").json()
+    assert (ticket["state"], ticket["state_name"]) == ("transfer_failed", "转办失败")
+    last = agent.get(f"/api/tickets/{number}/events").json()[-1]
+    assert last["action"] == "transfer_failed" and "110 指挥中心未签收" in last["note"] and "HTTP 500" in last["note"]
+    assert agent.get("/api/tickets/queues").json()["transfer_failed"] == {"label": "转办失败", "count": 1}
+    assert [t["number"] for t in agent.get("/api/tickets", params={"queue": "transfer_failed"}).json()["items"]] == [
+        number
+    ]
+    retried = agent.post(f"/api/tickets/{number}/transfer/retry", json={"note": "已电话确认 110 恢复"})
+    assert retried.status_code == 200 and retried.json()["state"] == "transferred"
+    again = agent.post(f"/api/tickets/{number}/transfer/retry", json={})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "illegal_transition"
+    with Session(engine_for(db)) as session:
+        assert outbox.deliver_due(session).delivered == [dead_id]
+    assert [c["deliveries"] for c in partner.state()["cases"].values()] == [1]
+    actions = [e["action"] for e in agent.get(f"/api/tickets/{number}/events").json()]
+    assert actions[-3:] == ["transfer_failed", "retry_transfer", "partner_update"]
+
+
+def test_a_failed_transfer_may_be_dispatched_by_the_desk_instead(db, people, partner):
+    with Session(engine_for(db)) as session:
+        number = transferred(session, people)
+        partner.mode(fail=2)
+        outbox.deliver_due(session)
+        time.sleep(0.35)
+        outbox.deliver_due(session)
+        ticket = service.dispatch(session, people.agent, number, people.housing.id, "110 联系不上，先派属地")
+        assert ticket.state == "dispatched"

@@ -5,7 +5,17 @@
 import { api, clearError, showError } from "./api.js";
 import { el, toast } from "./ui.js";
 
-const OPEN = ["received", "dispatched", "returned", "in_progress", "replied", "callback_pending", "reopened"];
+const OPEN = [
+  "received", "dispatched", "returned", "in_progress", "replied", "callback_pending", "reopened", "transferred",
+  "transfer_failed",
+];
+const TO_DISPATCH = ["received", "reopened", "transfer_failed"]; // 转办失败: the centre may handle it itself
+const PARTNERS = [
+  { value: "110", label: "110 指挥中心" },
+  { value: "city", label: "数字城管平台" },
+  { value: "119", label: "119 消防救援指挥中心" },
+  { value: "120", label: "120 急救指挥中心" },
+];
 const CENTRE = ["agent", "supervisor"];
 const SUPERVISOR = ["supervisor"];
 const LIAISON = ["liaison"];
@@ -20,7 +30,7 @@ export const ACTIONS = [
     id: "dispatch",
     label: "派单",
     roles: CENTRE,
-    states: ["received", "reopened"],
+    states: TO_DISPATCH,
     tone: "primary",
     fields: [{ name: "department_id", label: "承办单位", type: "department" }, note],
     submit: (t, v) => post(t, "dispatch", { department_id: Number(v.department_id), note: v.note || null }),
@@ -29,7 +39,7 @@ export const ACTIONS = [
     id: "answer",
     label: "直接答复",
     roles: CENTRE,
-    states: ["received", "reopened"],
+    states: TO_DISPATCH,
     fields: [
       { name: "text", label: "答复内容", type: "textarea", minLength: 1 },
       { name: "knowledge_ref", label: "所用知识库文章（可选）", type: "text", optional: true },
@@ -45,6 +55,23 @@ export const ACTIONS = [
     states: ["received", "reopened"],
     fields: [{ name: "into_number", label: "并入主单编号", type: "text", inputmode: "numeric" }, note],
     submit: (t, v) => post(t, "merge", { into_number: v.into_number.trim(), note: v.note || null }),
+  },
+  {
+    id: "retry_transfer",
+    label: "重新转办",
+    roles: CENTRE,
+    states: ["transfer_failed"],
+    tone: "primary",
+    fields: [note],
+    submit: (t, v) => post(t, "transfer/retry", { note: v.note || null }),
+  },
+  {
+    id: "transfer",
+    label: "转联动单位",
+    roles: CENTRE,
+    states: ["received", "reopened", "returned"],
+    fields: [{ name: "partner", label: "联动单位", type: "choice", choices: PARTNERS }, note],
+    submit: (t, v) => post(t, "transfer", { partner: v.partner, note: v.note || null }),
   },
   {
     id: "sign",
@@ -203,6 +230,11 @@ function inputFor(field, ticket, context, id) {
       return el("select", common, departmentOptions(context.departments, ticket, field));
     case "files":
       return filePicker(field, id);
+    case "choice":
+      return el("select", common, [
+        el("option", { value: "" }, `请选择${field.label}…`),
+        ...field.choices.map((c) => el("option", { value: c.value }, c.label)),
+      ]);
     case "checkbox":
       return el("input", { ...common, type: "checkbox" });
     default:

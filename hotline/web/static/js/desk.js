@@ -1,6 +1,6 @@
 // /desk: the centre's work queues with counts, 受理 (new ticket) and every step the queues need.
 
-import { api } from "./api.js";
+import { api, downloadAttachment } from "./api.js";
 import { intakeForm } from "./intake-form.js";
 import { startPage } from "./shell.js";
 import { debounce, el, isTyping, toast } from "./ui.js";
@@ -10,6 +10,33 @@ const ALL = "all";
 const tabs = document.getElementById("queue-tabs");
 const search = document.getElementById("search");
 const caption = document.getElementById("list-caption");
+const filters = document.getElementById("filters");
+const PAGE = 50;
+const STATES = {
+  received: "待派单", dispatched: "待签收", returned: "退单待审", in_progress: "办理中", replied: "答复待审",
+  callback_pending: "待回访", reopened: "重办待派", transferred: "已转联动单位", transfer_failed: "转办失败",
+  closed: "已办结", merged: "已并单",
+};
+let offset = 0;
+const picked = new Set();
+
+// The filters as query parameters; any of them (or a search text) searches every ticket, not one queue.
+function filterValues() {
+  const values = {};
+  for (const [key, value] of new FormData(filters).entries()) if (value) values[key] = value;
+  return values;
+}
+
+function searching() {
+  const { sort, ...rest } = filterValues();
+  return Boolean(search.value.trim()) || Object.keys(rest).length > 0;
+}
+
+function currentQuery() {
+  const query = { ...filterValues(), q: search.value.trim() };
+  if (!searching()) query.queue = active === ALL ? null : active;
+  return query;
+}
 let active = sessionStorage.getItem("desk.queue") || "to_dispatch";
 let labels = {};
 
@@ -49,16 +76,35 @@ async function main() {
     listPane: document.getElementById("ticket-list"),
     detailPane: document.getElementById("detail"),
     showDepartment: true,
-    listQuery: () => ({ queue: active === ALL ? null : active, q: search.value.trim() }),
-    emptyText: "这个队列里没有工单",
+    listQuery: () => ({ ...currentQuery(), limit: PAGE, offset }),
+    emptyText: "没有符合条件的工单",
+    picked,
+    onPick: (number, on) => {
+      if (on) picked.add(number);
+      else picked.delete(number);
+      showBulk();
+    },
     onList: (page) => {
-      caption.textContent = `${labels[active] || ""} · ${page.total} 张 · 按最近时限排列`;
+      const where = searching() ? "查询结果（全部工单）" : labels[active] || "";
+      const sort = filters.elements.sort.selectedOptions[0].textContent;
+      caption.textContent = `${where} · ${page.total} 张 · ${sort}`;
+      const pages = Math.max(1, Math.ceil(page.total / PAGE));
+      document.getElementById("page-info").textContent = `第 ${Math.floor(offset / PAGE) + 1} / ${pages} 页`;
+      document.getElementById("prev-page").disabled = offset === 0;
+      document.getElementById("next-page").disabled = offset + PAGE >= page.total;
     },
     onRefresh: loadQueues,
   });
 
+  const reload = () => bench.loadList().catch((error) => toast(error.message, "error"));
+  const fromStart = () => {
+    offset = 0;
+    reload();
+  };
+
   function choose(queue) {
     active = queue;
+    offset = 0;
     sessionStorage.setItem("desk.queue", queue);
     tabs.querySelectorAll(".tab").forEach((tab) => {
       const on = tab.dataset.queue === queue;
@@ -80,7 +126,28 @@ async function main() {
     choose(next.dataset.queue);
     next.focus();
   });
-  search.addEventListener("input", debounce(() => bench.loadList().catch((e) => toast(e.message, "error")), 250));
+  search.addEventListener("input", debounce(fromStart, 250));
+  filters.addEventListener("change", fromStart);
+  filters.addEventListener("submit", (event) => event.preventDefault());
+  document.getElementById("clear-filters").addEventListener("click", () => {
+    filters.reset();
+    search.value = "";
+    fromStart();
+  });
+  document.getElementById("prev-page").addEventListener("click", () => {
+    offset = Math.max(0, offset - PAGE);
+    reload();
+  });
+  document.getElementById("next-page").addEventListener("click", () => {
+    offset += PAGE;
+    reload();
+  });
+  document.getElementById("export").addEventListener("click", () => {
+    const params = new URLSearchParams(Object.entries(currentQuery()).filter(([, v]) => v));
+    downloadAttachment(`/api/tickets/export?${params}`, "工单查询.xlsx").catch((e) => toast(e.message, "error"));
+  });
+  fillFilterChoices(departments);
+  setUpBulk(bench, departments);
 
   function openIntake() {
     const form = intakeForm({
@@ -111,6 +178,50 @@ async function main() {
 
   await loadQueues();
   await bench.refresh();
+}
+
+function fillFilterChoices(departments) {
+  const options = (items) => items.map(([value, label]) => el("option", { value }, label));
+  filters.elements.department_id.append(...options(departments.map((d) => [d.id, d.name])));
+  filters.elements.state.append(...options(Object.entries(STATES)));
+  const districts = [...new Set(departments.map((d) => d.district).filter(Boolean))].sort();
+  document.getElementById("district-list").append(...districts.map((d) => el("option", { value: d })));
+}
+
+function showBulk() {
+  document.getElementById("bulk-bar").hidden = picked.size === 0;
+  document.getElementById("bulk-count").textContent = `已选 ${picked.size} 张`;
+}
+
+// 批量派单 / 批量催办: the server takes each ticket as its own step and says which could not be done and why.
+function setUpBulk(bench, departments) {
+  const target = document.getElementById("bulk-department");
+  target.append(...departments.map((d) => el("option", { value: d.id }, d.name)));
+  async function run(action) {
+    const body = { action, numbers: [...picked] };
+    if (action === "dispatch") {
+      if (!target.value) return toast("请选择派单的承办单位", "error");
+      body.department_id = Number(target.value);
+    }
+    try {
+      const result = await api("/api/tickets/bulk", { method: "POST", json: body });
+      const name = action === "dispatch" ? "派单" : "催办";
+      toast(`批量${name}：完成 ${result.done.length} 张${result.failed.length ? `，未完成 ${result.failed.length} 张` : ""}`);
+      for (const failure of result.failed) toast(`${failure.number}：${failure.message}`, "error");
+      picked.clear();
+      showBulk();
+      await bench.refresh();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+  document.getElementById("bulk-dispatch").addEventListener("click", () => run("dispatch"));
+  document.getElementById("bulk-remind").addEventListener("click", () => run("remind"));
+  document.getElementById("bulk-clear").addEventListener("click", () => {
+    picked.clear();
+    showBulk();
+    bench.loadList();
+  });
 }
 
 main().catch((error) => toast(error.message, "error"));

@@ -2,11 +2,22 @@
 
 import { DEADLINE_NAMES, countdown, currentDeadline, el, stateBadge } from "./ui.js";
 
-function row(ticket, { selected, showDepartment, onSelect }) {
+// `picked` (a Set of numbers), when given, puts a checkbox before each row for the desk's bulk steps.
+function row(ticket, { selected, showDepartment, onSelect, picked, onPick }) {
   const due = currentDeadline(ticket);
   return el(
     "li",
     {},
+    picked
+      ? el("input", {
+          type: "checkbox",
+          class: "pick",
+          "aria-label": `选择工单 ${ticket.number}`,
+          checked: picked.has(ticket.number),
+          dataset: { number: ticket.number },
+          onchange: (event) => onPick(ticket.number, event.target.checked),
+        })
+      : null,
     el(
       "button",
       {

@@ -1,0 +1,102 @@
+"""`hotline tickets bench-search`: the desk search (工单查询) on a generated year of tickets.
+
+The tickets are the analytics benchmark's (real citizens' messages, real departments and callers, a year of
+history; `analytics/bench`), loaded into a throw-away database built by the real migrations. Each query kind
+runs with values drawn from the data (numbers, phones, words of real titles); the figure is the wall time of one
+desk request's two queries (the count and the first page of 50). The baseline is the plain 全部工单 list.
+"""
+
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from sqlmodel import Session, select
+
+from hotline.auth.actor import Actor
+from hotline.auth.models import Role
+from hotline.callers.models import Caller
+from hotline.db import make_engine
+from hotline.tickets.models import Ticket
+from hotline.tickets.search import TicketFilters, search_tickets
+
+TARGET_MS = 500.0
+
+
+def _kinds(session: Session, rng: random.Random) -> dict[str, list[TicketFilters]]:
+    """Ten filter sets per kind of query, drawn from the data."""
+    sample = session.exec(select(Ticket).order_by(Ticket.id).offset(rng.randrange(1000)).limit(2000)).all()
+    picks = rng.sample(sample, 10)
+    phones = [session.get(Caller, t.caller_id).phone for t in picks if t.caller_id]
+    words = [t.summary[:2] for t in picks]
+    return {
+        "list_all": [TicketFilters() for _ in range(10)],
+        "number": [TicketFilters(q=t.number) for t in picks],
+        "phone_full": [TicketFilters(q=p) for p in phones],
+        "phone_last4": [TicketFilters(q=p[-4:]) for p in phones],
+        "words": [TicketFilters(q=w) for w in words],
+        "words_and_district": [TicketFilters(q=w, district=t.district) for w, t in zip(words, picks, strict=True)],
+        "filters": [TicketFilters(district=t.district, request_type=t.request_type, state="closed") for t in picks],
+        "overdue": [TicketFilters(overdue=True) for _ in range(10)],
+        "dates_newest": [TicketFilters(created_from=t.created_at.date(), created_to=t.created_at.date(),
+                                       sort="newest") for t in picks],
+    }
+
+
+def _time(run: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    run()
+    return (time.perf_counter() - began) * 1000
+
+
+def measure(url: str, rounds: int = 3, seed: int = 7) -> dict[str, dict[str, float]]:
+    engine = make_engine(url)
+    agent = Actor(id=None, name="bench", role=Role.agent)
+    figures = {}
+    with Session(engine) as session:
+        for kind, filter_sets in _kinds(session, random.Random(seed)).items():
+            search_tickets(session, agent, filter_sets[0])  # warm the cache the way a working server's is
+            times = [_time(lambda f=f: search_tickets(session, agent, f)) for _ in range(rounds) for f in filter_sets]
+            times.sort()
+            figures[kind] = {
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+            }
+    engine.dispose()
+    return figures
+
+
+def run_bench(tickets: int, echo: Callable[[str], None]) -> dict:
+    from analytics.bench.corpus import load_corpus
+    from analytics.bench.history import batches
+    from analytics.bench.load import SqliteLoader
+    from analytics.bench.run import AS_OF, BATCH, prepare, temporary_sqlite
+    from hotline.demo.catalogue import load_catalogue
+    from hotline.settings import get_settings
+
+    load_before = os.getloadavg()
+    corpus = load_corpus(get_settings().data_dir, {u.code: u.name for u in load_catalogue()})
+    with temporary_sqlite() as url:
+        cast = prepare(url)
+        loader = SqliteLoader(url.removeprefix("sqlite:///"))
+        began = time.perf_counter()
+        for batch in batches(corpus, cast, tickets, int(AS_OF.timestamp()), BATCH):
+            loader.write(batch)
+        loader.finish()
+        echo(f"生成并写入 {tickets} 张工单：{time.perf_counter() - began:.0f} 秒")
+        figures = measure(url)
+    baseline = figures["list_all"]["p95_ms"]
+    for kind, f in figures.items():
+        echo(f"  {kind:20s} p50 {f['p50_ms']:8.1f} ms   p95 {f['p95_ms']:8.1f} ms")
+    missing = [k for k, f in figures.items() if f["p95_ms"] > TARGET_MS]
+    return {
+        "tickets": tickets,
+        "backend": "sqlite",
+        "queries": figures,
+        "ratio_p95_to_list_all": {k: round(f["p95_ms"] / baseline, 2) for k, f in figures.items() if baseline},
+        "target_p95_ms": TARGET_MS,
+        "over_target": missing,
+        "machine": {"cores": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+    }

@@ -1,0 +1,178 @@
+"""The desk's one search over every ticket the user may see (工单查询), and its export to Excel.
+
+`q` is read the way a desk agent types it: a phone number (full, or its last four digits — what a caller reads
+out), a ticket number (or part of it), or words that must all appear in the title, the text or the address.
+Filters narrow it (district, department, request type, state, dates in the centre's time zone, overdue); paging
+and sort are the server's, so a page of 50 out of a million costs the same as out of a thousand.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+
+from sqlalchemy import or_
+from sqlmodel import Session, func, select
+
+from hotline.auth.actor import Actor
+from hotline.callers.models import Caller
+from hotline.errors import Invalid
+from hotline.localtime import centre_zone, to_centre
+from hotline.tickets.models import Ticket
+from hotline.tickets.queries import NEXT_DUE, QUEUES, _scoped, outs
+from hotline.tickets.states import OPEN_STATES, TicketState
+
+SORTS = {
+    "due": "最近时限在前",
+    "newest": "受理时间新在前",
+    "oldest": "受理时间早在前",
+}
+EXPORT_LIMIT = 20000  # rows in one Excel file; narrow the search for more
+_PHONE = re.compile(r"^\+?\d{5,15}$")
+
+
+@dataclass
+class TicketFilters:
+    q: str | None = None
+    queue: str | None = None
+    state: TicketState | None = None
+    district: str | None = None
+    department_id: int | None = None
+    request_type: str | None = None
+    created_from: date | None = None  # the centre's calendar day, inclusive
+    created_to: date | None = None  # inclusive
+    overdue: bool = False
+    sort: str = "due"
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=centre_zone())
+
+
+def _callers_like(pattern: str):
+    return select(Caller.id).where(Caller.phone.like(pattern))
+
+
+def _text_condition(q: str):
+    """Phone (full / last four), ticket number, else every word in the title, text or address."""
+    compact = re.sub(r"[\s()-]", "", q)
+    if compact.isdigit() and len(compact) == 4:
+        tail = f"%{compact}"
+        return or_(
+            Ticket.caller_id.in_(_callers_like(tail)),
+            Ticket.callback_phone.like(tail),
+            Ticket.number.like(tail),
+        )
+    if _PHONE.match(compact):
+        return or_(
+            Ticket.caller_id.in_(select(Caller.id).where(Caller.phone == compact)),
+            Ticket.callback_phone == compact,
+            Ticket.number.like(f"{compact}%"),
+        )
+    words = [w for w in q.split() if w]
+    return [
+        or_(Ticket.summary.like(f"%{w}%"), Ticket.description.like(f"%{w}%"), Ticket.address.like(f"%{w}%"))
+        for w in words
+    ]
+
+
+def filtered(actor: Actor, filters: TicketFilters):
+    query = _scoped(select(Ticket), actor)
+    if filters.queue:
+        if filters.queue not in QUEUES:
+            raise Invalid(f"没有名为 {filters.queue} 的队列（可选：{'、'.join(QUEUES)}）", code="unknown_queue")
+        query = query.where(QUEUES[filters.queue][1])
+    if filters.q and filters.q.strip():
+        condition = _text_condition(filters.q.strip())
+        query = query.where(*condition) if isinstance(condition, list) else query.where(condition)
+    if filters.state:
+        query = query.where(Ticket.state == filters.state)
+    if filters.district:
+        query = query.where(Ticket.district == filters.district)
+    if filters.department_id:
+        query = query.where(Ticket.department_id == filters.department_id)
+    if filters.request_type:
+        query = query.where(Ticket.request_type == filters.request_type)
+    if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
+        raise Invalid("受理日期的起始日不能晚于截止日", code="bad_date_range")
+    if filters.created_from:
+        query = query.where(Ticket.created_at >= _day_start(filters.created_from))
+    if filters.created_to:
+        query = query.where(Ticket.created_at < _day_start(filters.created_to + timedelta(days=1)))
+    if filters.overdue:
+        query = query.where(Ticket.sla_flag == "overdue", Ticket.state.in_(list(OPEN_STATES)))
+    return query
+
+
+def _ordered(query, sort: str):
+    if sort not in SORTS:
+        raise Invalid(f"未知的排序 {sort}（可选：{'、'.join(SORTS)}）", code="unknown_sort")
+    if sort == "newest":
+        return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    if sort == "oldest":
+        return query.order_by(Ticket.created_at, Ticket.id)
+    return query.order_by(NEXT_DUE.is_(None), NEXT_DUE, Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def search_tickets(
+    session: Session, actor: Actor, filters: TicketFilters, limit: int = 50, offset: int = 0
+) -> tuple[list[Ticket], int]:
+    query = filtered(actor, filters)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    page = _ordered(query, filters.sort).offset(offset).limit(limit)
+    return list(session.exec(page)), total
+
+
+# Column title, width, and how a row's value is read from the API view (what this viewer may see).
+_COLUMNS = (
+    ("工单编号", 14, lambda t: t.number),
+    ("受理时间", 17, lambda t: t.created_at),
+    ("状态", 10, lambda t: t.state_name),
+    ("诉求类型", 8, lambda t: t.request_type.value),
+    ("标题", 30, lambda t: t.summary),
+    ("区县", 8, lambda t: t.district),
+    ("地址", 24, lambda t: t.address),
+    ("承办单位", 22, lambda t: t.department.name if t.department else None),
+    ("来电号码", 14, lambda t: t.caller_phone),
+    ("答复时限", 17, lambda t: t.reply_due_at),
+    ("超期", 6, lambda t: "是" if t.sla_flag == "overdue" else None),
+    ("退单次数", 8, lambda t: t.return_count),
+    ("催办次数", 8, lambda t: t.reminder_count),
+    ("满意度", 8, lambda t: t.satisfaction),
+    ("诉求内容", 60, lambda t: t.description),
+)
+
+
+def _cell(value):
+    """Dates as Excel dates in the centre's time zone (Excel has no zones: the local wall time)."""
+    if isinstance(value, datetime):
+        return to_centre(value).replace(tzinfo=None)
+    return value
+
+
+def export_xlsx(session: Session, actor: Actor, filters: TicketFilters) -> tuple[bytes, int]:
+    """The search's result as an Excel workbook: typed cells (dates, integers), callers as this viewer sees them."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    tickets, total = search_tickets(session, actor, filters, limit=EXPORT_LIMIT)
+    if total > EXPORT_LIMIT:
+        raise Invalid(
+            f"结果有 {total} 张工单，一次最多导出 {EXPORT_LIMIT} 张，请缩小查询范围", code="export_too_large"
+        )
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = "工单"
+    sheet.append([title for title, _, _ in _COLUMNS])
+    for index, (_, width, _) in enumerate(_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for start in range(0, len(tickets), 500):
+        for ticket in outs(session, tickets[start : start + 500], actor.role):
+            sheet.append([_cell(read(ticket)) for _, _, read in _COLUMNS])
+    for column in ("B", "J"):
+        for cell in sheet[column][1:]:
+            cell.number_format = "yyyy-mm-dd hh:mm"
+    sheet.freeze_panes = "A2"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue(), total
