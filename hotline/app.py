@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from hotline.directory.routes import router as directory_router
 from hotline.errors import install_error_handlers
 from hotline.events import get_bus
 from hotline.events.routes import router as events_router
+from hotline.health import router as health_router
 from hotline.ops import logs, metrics
 from hotline.ops.middleware import OpsMiddleware
 from hotline.security.config import check_all
@@ -46,6 +48,11 @@ from selfservice.routes import router as selfservice_router
 
 log = logging.getLogger(__name__)
 
+# How `hotline serve` runs uvicorn (and so what `hotline bench console` measures). Console messages are a few
+# hundred bytes: compressing each one for every console costs more than it saves. proxy_headers off: uvicorn
+# would believe X-Forwarded-For from any local peer; HOTLINE_TRUSTED_PROXIES decides.
+SERVER_OPTIONS = {"ws_per_message_deflate": False, "proxy_headers": False}
+
 DESCRIPTION = """12345 政务服务便民热线 — 工单、派单、签收、办理、答复、回访、办结。
 
 登录：`POST /api/auth/login` 返回 `access_token`，之后在请求头带 `Authorization: Bearer <token>`。
@@ -59,6 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await bus.start()
     audiosocket = await start_speech()
     tasks = [asyncio.create_task(job) for job in background_jobs()]
+    _freeze_startup_objects()
     try:
         yield
     finally:
@@ -70,6 +78,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await bus.stop()
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything loaded at start-up (models, jieba's dictionary, the libraries) out of the collector's sight.
+
+    Otherwise each full collection walks those millions of long-lived objects on the event loop: a pause of
+    hundreds of milliseconds in the middle of a console fan-out (issue 20's tail, measured with gc callbacks).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def background_jobs() -> list[Coroutine]:
@@ -112,11 +130,8 @@ def create_app() -> FastAPI:
     app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
     app.include_router(console_router)  # 座席控制台 /console, 班长看板 /wallboard, /api/console/ws
     app.include_router(analytics_router)  # 工单研判: /analytics page, report, drill-down, CSV, meeting pack
+    app.include_router(health_router)  # /health/live, /health/ready, /api/health
     install_pages(app)
-
-    @app.get("/api/health", tags=["运维 ops"], summary="健康检查")
-    def health() -> dict:
-        return {"status": "ok"}
 
     @app.get("/metrics", tags=["运维 ops"], summary="Prometheus 指标", include_in_schema=False)
     def prometheus_metrics() -> Response:

@@ -8,7 +8,7 @@ not be connected on another worker. Consoles reconnect through the balancer and 
 
 from dataclasses import dataclass, field
 
-HEALTH_PATH = "/api/health"  # what the balancer asks every app worker
+HEALTH_PATH = "/health/ready"  # what the balancer asks every app worker (database and Redis reachable)
 MEDIA_PREFIX = "/media/"  # PBX media WebSockets (asr.routes)
 
 

@@ -35,5 +35,5 @@ def test_the_local_shape_routes_media_to_speech_nodes_and_checks_workers(tmp_pat
     config = render(Cluster(3, 2, 8200, {}, tmp_path).shape())
     assert "use_backend speech if { path_beg /media/ }" in config
     assert config.count("server app") == 3 and config.count("server speech") == 2
-    assert "option httpchk GET /api/health" in config and "mode tcp" in config
+    assert "option httpchk GET /health/ready" in config and "mode tcp" in config
     haproxy_accepts(config, tmp_path)
