@@ -43,6 +43,31 @@ def console(
         raise typer.Exit(1)
 
 
+@bench_app.command("cluster")
+def cluster(
+    workers: int = typer.Option(3, min=2, max=9, help="应用进程数（其中一个中途被 SIGKILL）"),
+    consoles: int = typer.Option(2000, min=1, help="经负载均衡器连接的控制台数"),
+    seconds: float = typer.Option(20, min=4, help="受理与发布的时长（秒）"),
+    intake_rate: float = typer.Option(2, min=0.1, help="每秒经负载均衡器受理的工单数（事件发给每个控制台）"),
+    transcript_rate: float = typer.Option(50, min=0, help="每秒转写事件数（各发给对应通话的座席）"),
+    port: int = typer.Option(8200, help="负载均衡器端口（其后 30 个端口供各进程使用）"),
+    pg_admin: str = typer.Option("postgresql://postgres@127.0.0.1:5432/postgres", envvar="HOTLINE_BENCH_PG_ADMIN",
+                                 help="可建库的 PostgreSQL 连接（压测库用后删除）"),
+    redis_url: str = typer.Option("redis://127.0.0.1:6379/0", envvar="HOTLINE_REDIS_URL", help="Redis"),
+) -> None:
+    """The cluster shape under load: consoles through HAProxy, intake, transcripts, one worker SIGKILLed halfway;
+    the last line is JSON (p50/p99, lost, duplicates, resume_ms)."""
+    from hotline.cluster.bench import run
+
+    result = run(workers, consoles, seconds, intake_rate, transcript_rate, port, pg_admin, redis_url, typer.echo)
+    typer.echo(
+        f"{result['workers']} 个应用进程 · 控制台 {result['consoles']} 个 · p50 {result['p50_ms']} ms · "
+        f"p99 {result['p99_ms']} ms · 丢失 {result['lost']} · 重复 {result['duplicates']} · "
+        f"重连追平 {result['resume_ms']} ms"
+    )
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
 @bench_app.command("prefill")
 def prefill_command(
     count: int = typer.Option(300, min=1, help="由真实留言生成的通话转写条数"),

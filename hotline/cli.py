@@ -157,6 +157,7 @@ def _mount_package_commands() -> None:
     from approvals_bridge.cli import app as approvals_app
     from asr.cli import asr_app, call_app, models_app
     from classifier.cli import app as classifier_app
+    from hotline.cluster.cli import app as cluster_app
     from knowledge.cli import app as knowledge_app
     from routing.cli import triage_app
     from routing.linkage.cli import linkage_app, sim_app
@@ -173,6 +174,7 @@ def _mount_package_commands() -> None:
         (analytics_app, "analytics"),
         (approvals_app, "approvals"),
         (triage_app, "triage"),
+        (cluster_app, "cluster"),
     ):
         app.add_typer(sub, name=name)
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")
     sweep_interval_seconds: float = 60.0
+    job_lease_seconds: float = Field(
+        default=10.0, gt=0, description="a periodic job's lease: how soon another worker takes over a dead holder's job"
+    )
+    rising_interval_seconds: float = Field(default=3600.0, gt=0, description="how often the rising-issue check runs")
+    log_format: str = Field(default="text", pattern="^(text|json)$", description="text, or json for log collectors")
     events_recheck_seconds: float = Field(
         default=5, gt=0, description="how often an open event feed checks that its account is still active"
     )
