@@ -74,6 +74,7 @@ test-fast: install
 # Strict typing on the pure modules (pyproject.toml [tool.mypy] files); the rest: `make typecheck-all`.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # The whole tree, relaxed (not strict), as a report: it does not fail while the findings are worked down.
