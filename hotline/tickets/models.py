@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, event, inspect
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from hotline.tickets.grams import GRAMMED_FIELDS, grams, last4
 from hotline.tickets.states import Channel, TicketState, Urgency
 
 
@@ -32,6 +33,11 @@ class Ticket(SQLModel, table=True):
     description: str = Field(sa_column=Column(Text, nullable=False))
     caller_id: int | None = Field(default=None, foreign_key="caller.id", index=True)
     callback_phone: str | None = Field(default=None, max_length=20, description="回访号码, when not the line")
+    number_last4: str | None = Field(default=None, index=True, max_length=4, description="search index: 尾号 of number")
+    callback_last4: str | None = Field(default=None, index=True, max_length=4, description="search index: 尾号")
+    search_grams: str | None = Field(
+        default=None, sa_column=Column(Text), description="search index: character pairs of title, body, address"
+    )
     confidential: bool = Field(default=False, description="保密: the caller's identity stays inside the centre")
     call_id: int | None = Field(default=None, foreign_key="call.id")
     state: str = Field(default=TicketState.received, max_length=20, index=True)
@@ -105,3 +111,14 @@ class TicketNumberCounter(SQLModel, table=True):
 
     day: str = Field(primary_key=True, max_length=6)
     last: int = 0
+
+
+@event.listens_for(Ticket, "before_insert")
+@event.listens_for(Ticket, "before_update")
+def _fill_search_columns(_mapper, _connection, ticket: Ticket) -> None:
+    """The desk search's stored columns follow the text they index, whichever step changed it."""
+    state = inspect(ticket)
+    ticket.number_last4 = last4(ticket.number)
+    ticket.callback_last4 = last4(ticket.callback_phone)
+    if ticket.search_grams is None or any(state.attrs[f].history.has_changes() for f in GRAMMED_FIELDS):
+        ticket.search_grams = grams(*(getattr(ticket, f) for f in GRAMMED_FIELDS))
