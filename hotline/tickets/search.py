@@ -20,6 +20,7 @@ from hotline.errors import Invalid
 from hotline.localtime import centre_zone, to_centre
 from hotline.tickets.grams import indexable, pairs
 from hotline.tickets.models import Ticket
+from hotline.tickets.privacy import inside_centre
 from hotline.tickets.queries import NEXT_DUE, QUEUES, _scoped, outs
 from hotline.tickets.states import OPEN_STATES, TicketState
 
@@ -69,29 +70,35 @@ def _words_index(words: list[str], dialect: str):
     return and_(*(vector.op("@@")(func.phraseto_tsquery(literal_column("'simple'::regconfig"), p)) for p in phrases))
 
 
-def _text_condition(q: str, dialect: str) -> list:
+def _text_condition(q: str, dialect: str, sees_callers: bool) -> list:
     """Phone (full / last four), ticket number, else every word in the title, text or address.
+
+    A 保密 ticket is never found by its caller's numbers by someone outside the centre (privacy.py): finding it
+    would tell them who called.
 
     Each branch is answered by an index (stored last four digits, the unique number, the pair index); the LIKE
     tests stay on the candidates so that what is found is exactly what a scan would find.
     """
     compact = re.sub(r"[\s()-]", "", q)
     if compact.isdigit() and len(compact) == 4:
-        return [
-            or_(
-                Ticket.caller_id.in_(select(Caller.id).where(Caller.phone_last4 == compact)),
-                Ticket.callback_last4 == compact,
-                Ticket.number_last4 == compact,
-            )
-        ]
-    if _PHONE.match(compact):
-        return [
-            or_(
-                Ticket.caller_id.in_(select(Caller.id).where(Caller.phone == compact)),
-                Ticket.callback_phone == compact,
-                _number_prefix(compact) if compact.isdigit() else false(),
-            )
-        ]
+        by_phone = or_(
+            Ticket.caller_id.in_(select(Caller.id).where(Caller.phone_last4 == compact)),
+            Ticket.callback_last4 == compact,
+        )
+        by_number = Ticket.number_last4 == compact
+    elif _PHONE.match(compact):
+        by_phone = or_(
+            Ticket.caller_id.in_(select(Caller.id).where(Caller.phone == compact)), Ticket.callback_phone == compact
+        )
+        by_number = _number_prefix(compact) if compact.isdigit() else false()
+    else:
+        return _words_condition(q, dialect)
+    if not sees_callers:
+        by_phone = and_(by_phone, Ticket.confidential.is_(False))
+    return [or_(by_phone, by_number)]
+
+
+def _words_condition(q: str, dialect: str) -> list:
     words = [w for w in q.split() if w]
     scan = [
         or_(Ticket.summary.like(f"%{w}%"), Ticket.description.like(f"%{w}%"), Ticket.address.like(f"%{w}%"))
@@ -108,7 +115,7 @@ def filtered(actor: Actor, filters: TicketFilters, dialect: str):
             raise Invalid(f"没有名为 {filters.queue} 的队列（可选：{'、'.join(QUEUES)}）", code="unknown_queue")
         query = query.where(QUEUES[filters.queue][1])
     if filters.q and filters.q.strip():
-        query = query.where(*_text_condition(filters.q.strip(), dialect))
+        query = query.where(*_text_condition(filters.q.strip(), dialect, inside_centre(actor.role)))
     if filters.state:
         query = query.where(Ticket.state == filters.state)
     if filters.district:
