@@ -1,4 +1,4 @@
-"""desk search indexes: last four digits of phones and numbers, character pairs of the text (FTS5 / GIN)
+"""desk search indexes: last four digits of phones and numbers, text pairs (FTS5 / GIN), stored next due
 
 Revision ID: d3e5a7c9b1f2
 Revises: a9c8de6ee814
@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import hotline.db
 
 from hotline.tickets.searchfill import fill_search_columns
 
@@ -47,8 +49,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("number_last4", sa.String(length=4), nullable=True))
         batch.add_column(sa.Column("callback_last4", sa.String(length=4), nullable=True))
         batch.add_column(sa.Column("search_grams", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("next_due_at", hotline.db.UTCDateTime(), nullable=True))
     op.create_index("ix_ticket_number_last4", "ticket", ["number_last4"])
     op.create_index("ix_ticket_callback_last4", "ticket", ["callback_last4"])
+    op.create_index(
+        "ix_ticket_due_order",
+        "ticket",
+        [sa.text("(next_due_at IS NULL)"), "next_due_at", sa.text("created_at DESC"), sa.text("id DESC")],
+    )
     bind = op.get_bind()
     for statement in _SQLITE if bind.dialect.name == "sqlite" else (_PG,):
         op.execute(statement)
@@ -62,9 +70,11 @@ def downgrade() -> None:
             op.execute(statement)
     else:
         op.drop_index("ix_ticket_search_grams", table_name="ticket")
+    op.drop_index("ix_ticket_due_order", table_name="ticket")
     op.drop_index("ix_ticket_callback_last4", table_name="ticket")
     op.drop_index("ix_ticket_number_last4", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
+        batch.drop_column("next_due_at")
         batch.drop_column("search_grams")
         batch.drop_column("callback_last4")
         batch.drop_column("number_last4")
