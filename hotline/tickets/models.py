@@ -51,7 +51,9 @@ class Ticket(SQLModel, table=True):
     summary: str = Field(max_length=200, description="标题 / 诉求摘要")
     description: str = Field(sa_column=Column(Text, nullable=False))
     caller_id: int | None = Field(default=None, foreign_key="caller.id", index=True)
-    callback_phone: str | None = Field(default=None, max_length=20, description="回访号码, when not the line")
+    callback_phone: str | None = Field(
+        default=None, index=True, max_length=20, description="回访号码, when not the line"
+    )
     number_last4: str | None = Field(default=None, index=True, max_length=4, description="search index: 尾号 of number")
     callback_last4: str | None = Field(default=None, index=True, max_length=4, description="search index: 尾号")
     search_grams: str | None = Field(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
-from sqlalchemy import and_, column, false, literal_column, or_, table
+from sqlalchemy import and_, column, literal_column, or_, table, union
 from sqlmodel import Session, func, select
 
 from hotline.auth.actor import Actor
@@ -81,21 +81,19 @@ def _text_condition(q: str, dialect: str, sees_callers: bool) -> list:
     """
     compact = re.sub(r"[\s()-]", "", q)
     if compact.isdigit() and len(compact) == 4:
-        by_phone = or_(
-            Ticket.caller_id.in_(select(Caller.id).where(Caller.phone_last4 == compact)),
-            Ticket.callback_last4 == compact,
-        )
-        by_number = Ticket.number_last4 == compact
+        callers = select(Caller.id).where(Caller.phone_last4 == compact)
+        by_phone = [Ticket.caller_id.in_(callers), Ticket.callback_last4 == compact]
+        by_number = [Ticket.number_last4 == compact]
     elif _PHONE.match(compact):
-        by_phone = or_(
-            Ticket.caller_id.in_(select(Caller.id).where(Caller.phone == compact)), Ticket.callback_phone == compact
-        )
-        by_number = _number_prefix(compact) if compact.isdigit() else false()
+        callers = select(Caller.id).where(Caller.phone == compact)
+        by_phone = [Ticket.caller_id.in_(callers), Ticket.callback_phone == compact]
+        by_number = [_number_prefix(compact)] if compact.isdigit() else []
     else:
         return _words_condition(q, dialect)
     if not sees_callers:
-        by_phone = and_(by_phone, Ticket.confidential.is_(False))
-    return [or_(by_phone, by_number)]
+        by_phone = [and_(condition, Ticket.confidential.is_(False)) for condition in by_phone]
+    # A union of one indexed lookup per column: PostgreSQL cannot turn an OR holding a subquery into index scans.
+    return [Ticket.id.in_(union(*(select(Ticket.id).where(c) for c in [*by_phone, *by_number])))]
 
 
 def _words_condition(q: str, dialect: str) -> list:

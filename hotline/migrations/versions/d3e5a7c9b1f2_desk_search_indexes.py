@@ -52,6 +52,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("next_due_at", hotline.db.UTCDateTime(), nullable=True))
     op.create_index("ix_ticket_number_last4", "ticket", ["number_last4"])
     op.create_index("ix_ticket_callback_last4", "ticket", ["callback_last4"])
+    op.create_index("ix_ticket_callback_phone", "ticket", ["callback_phone"])
     op.create_index(
         "ix_ticket_due_order",
         "ticket",
@@ -71,6 +72,7 @@ def downgrade() -> None:
     else:
         op.drop_index("ix_ticket_search_grams", table_name="ticket")
     op.drop_index("ix_ticket_due_order", table_name="ticket")
+    op.drop_index("ix_ticket_callback_phone", table_name="ticket")
     op.drop_index("ix_ticket_callback_last4", table_name="ticket")
     op.drop_index("ix_ticket_number_last4", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
