@@ -3,13 +3,13 @@ PY      ?= python3.11
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.install-stamp
-DEBS    := chromium fonts-noto-cjk poppler-utils libsndfile1
+DEBS    := chromium fonts-noto-cjk poppler-utils libsndfile1 haproxy
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 # The demo's PBX secret for /media/stream (`hotline call simulate` sends it); a real deployment sets its own.
 export HOTLINE_PBX_TOKENS ?= demo-pbx-token
 
-.PHONY: install diarization run test lint clean
+.PHONY: install diarization run cluster test lint clean
 
 install: $(STAMP)
 
@@ -44,6 +44,15 @@ run: install
 		|| echo "分类模型未训练（缺少训练数据，见 README）：控制台暂不显示话题和承办单位建议"
 	$(BIN)/hotline analytics demo-history
 	$(BIN)/hotline serve --demo-partners --host $(HOST) --port $(PORT)
+
+# The city-scale shape on this machine: HAProxy, 3 app workers, 2 speech nodes, on the PostgreSQL and Redis
+# named by HOTLINE_DATABASE_URL and HOTLINE_REDIS_URL (docs/scaling.md). Ctrl-C stops every process.
+WORKERS      ?= 3
+SPEECH_NODES ?= 2
+CLUSTER_PORT ?= 8200
+
+cluster: install
+	$(BIN)/hotline cluster up --workers $(WORKERS) --speech-nodes $(SPEECH_NODES) --port $(CLUSTER_PORT)
 
 test: install diarization
 	$(BIN)/ruff check .

@@ -1,8 +1,10 @@
 """`hotline bench console`: N consoles over loopback against a real app worker, ticket and transcript events
 published on the bus, event-to-screen latency (publish → the console has parsed the message).
 
-The app runs as its own process (uvicorn) with the Redis bus, so the consoles and the publisher do not share
-its CPU time; without Redis the app runs in this process with the in-process bus (noted in the result).
+The app runs as its own process, started exactly as `hotline serve` starts it (same uvicorn options, so a plain
+`hotline bench console --clients 500` measures production), with the Redis bus; the consoles and the publisher
+do not share its CPU time. Then the same consoles and events go through the bare fan-out of bench_reference.py:
+the ratio of the two tails is the regression guard, measured under the load of the moment.
 """
 
 import asyncio
@@ -12,7 +14,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,26 +68,21 @@ def _prepare(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
     return users
 
 
-async def _console(
-    url: str, token: str, tally: Tally, ready: asyncio.Event, stop: asyncio.Event, compression: str | None
-) -> None:
+async def _console(url: str, token: str, tally: Tally, opened: list, compression: str | None) -> None:
     async with websockets.connect(url, max_size=None, compression=compression) as ws:
         await ws.send(json.dumps({"type": "hello", "token": token, "since": None}))
         json.loads(await ws.recv())  # welcome
-        ready.set()
-        while not stop.is_set():
-            try:
-                raw = await asyncio.wait_for(ws.recv(), 0.5)
-            except TimeoutError:
-                continue
-            except websockets.ConnectionClosed as closed:
-                tally.closed.append(closed.rcvd.code if closed.rcvd else 1006)
-                return
-            body = json.loads(raw)
-            sent = body.get("payload", {}).get("bench_sent")
-            if sent is not None:
-                tally.latencies.append(time.time() - sent)
-                tally.received += 1
+        opened.append(ws)
+        try:
+            async for raw in ws:  # until the bench closes it
+                sent = json.loads(raw).get("payload", {}).get("bench_sent")
+                if sent is not None:
+                    tally.latencies.append(time.time() - sent)
+                    tally.received += 1
+        except websockets.ConnectionClosed:
+            pass
+        if ws.close_rcvd and ws.close_rcvd.code != 1000 and not ws.close_sent:
+            tally.closed.append(ws.close_rcvd.code)
 
 
 def _publisher(publish, users: list[tuple[int, str]], seconds: float, ticket_rate: float, transcript_rate: float):
@@ -132,110 +128,69 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-async def _run_consoles(ws_url, users, seconds, ticket_rate, transcript_rate, publish, compression) -> dict:
+async def _run_consoles(urls, users, seconds, ticket_rate, transcript_rate, publish, compression) -> dict:
     tally = Tally()
-    stop = asyncio.Event()
-    readies = [asyncio.Event() for _ in users]
+    opened: list = []
     tasks = []
-    for (_, token), ready in zip(users, readies, strict=True):
-        tasks.append(asyncio.create_task(_console(ws_url, token, tally, ready, stop, compression)))
+    for url, (_, token) in zip(urls, users, strict=True):
+        tasks.append(asyncio.create_task(_console(url, token, tally, opened, compression)))
         await asyncio.sleep(0.002)  # a login storm is another benchmark
-    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 60)
+    deadline = time.monotonic() + 120
+    while len(opened) < len(users):
+        if time.monotonic() > deadline or any(t.done() for t in tasks):
+            raise RuntimeError(f"只有 {len(opened)}/{len(users)} 个控制台连上")
+        await asyncio.sleep(0.05)
     counts = await asyncio.to_thread(_publisher, publish, users, seconds, ticket_rate, transcript_rate)
     await asyncio.sleep(1.5)  # the last events arrive
-    stop.set()
+    await asyncio.gather(*(ws.close() for ws in opened), return_exceptions=True)
     await asyncio.gather(*tasks, return_exceptions=True)
     return {"tally": tally, "tickets": counts[0], "transcripts": counts[1]}
 
 
-def run(
-    clients: int, seconds: float, ticket_rate: float, transcript_rate: float, deflate: bool = True, echo=print
-) -> dict:
-    redis_url = os.environ.get("HOTLINE_REDIS_URL") or "redis://127.0.0.1:6379/0"
-    use_redis = _redis_ok(redis_url)
-    with tempfile.TemporaryDirectory(prefix="console-bench-") as tmp:
-        db_url = f"sqlite:///{tmp}/bench.db"
-        env = {
-            "HOTLINE_DATABASE_URL": db_url,
-            "HOTLINE_VAR_DIR": tmp,
-            "HOTLINE_SECRET_KEY": BENCH_SECRET,
-            "HOTLINE_ARGON2_TIME_COST": "1",
-            "HOTLINE_ARGON2_MEMORY_KIB": "1024",
-            "HOTLINE_SWEEP_INTERVAL_SECONDS": "3600",
-        }
-        os.environ.update(env)
-        echo(f"准备 {clients} 个座席账号…")
-        users = _prepare(db_url, Path(tmp), clients)
-        port = _free_port()
-        worker = None
-        server = None
-        from hotline.events import set_bus
-
-        if use_redis:
-            os.environ["HOTLINE_REDIS_URL"] = redis_url
-            command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "hotline.app:create_app",
-                "--factory",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ]
-            worker = subprocess.Popen(command, env=os.environ | {"HOTLINE_REDIS_URL": redis_url})
-            from hotline.events.bus import RedisBus
-
-            bus = RedisBus(redis_url)
-        else:
-            import uvicorn
-
-            from hotline.app import create_app
-
-            set_bus(None)
-            os.environ.pop("HOTLINE_REDIS_URL", None)
-            server = uvicorn.Server(uvicorn.Config(create_app(), port=port, log_level="warning"))
-            threading.Thread(target=server.run, daemon=True).start()
-            from hotline.events import get_bus
-
-            bus = get_bus()
+def _wait_until_up(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120  # a loaded machine takes a while to import the models
+    while True:
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("应用未能启动")
-                time.sleep(0.2)
-            rates = f"工单 {ticket_rate:g}/秒，转写 {transcript_rate:g}/秒"
-            echo(f"连接 {clients} 个控制台，发布事件 {seconds:g} 秒（{rates}）…")
-            started = time.monotonic()
-            ws_url = f"ws://127.0.0.1:{port}/api/console/ws"
-            compression = "deflate" if deflate else None  # browsers offer permessage-deflate
-            out = asyncio.run(
-                _run_consoles(ws_url, users, seconds, ticket_rate, transcript_rate, bus.publish, compression)
-            )
-            took = time.monotonic() - started
-        finally:
-            if worker:
-                worker.terminate()
-                worker.wait(timeout=10)
-            if server:
-                server.should_exit = True
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("应用未能启动")
+        time.sleep(0.2)
+
+
+def _measure(command, ws_urls, users, seconds, ticket_rate, transcript_rate, deflate, bus, echo) -> dict:
+    """Start one server, connect the consoles, publish, stop the server; the tally with its percentiles."""
+    port = command[command.index("--port") + 1]
+    log = Path(os.environ["HOTLINE_VAR_DIR"]) / f"server-{port}.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=os.environ, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        try:
+            _wait_until_up(f"http://127.0.0.1:{port}/", server)
+        except RuntimeError:
+            echo(log.read_text(errors="replace")[-3000:])
+            raise
+        compression = "deflate" if deflate else None  # browsers offer permessage-deflate
+        run = _run_consoles(ws_urls, users, seconds, ticket_rate, transcript_rate, bus.publish, compression)
+        try:
+            import uvloop
+
+            out = uvloop.run(run)  # the consoles are the measuring instrument: keep their own cost low
+        except ImportError:
+            out = asyncio.run(run)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     tally = out["tally"]
-    expected = out["tickets"] * clients + out["transcripts"]
     ms = [v * 1000 for v in tally.latencies]
+    expected = out["tickets"] * len(users) + out["transcripts"]
     return {
-        "clients": clients,
-        "transport": "redis, app in its own process" if use_redis else "in-process bus, app in this process",
-        "cpus": os.cpu_count(),
-        "permessage_deflate": deflate,
-        "ticket_rate": ticket_rate,
-        "transcript_rate": transcript_rate,
         "ticket_events": out["tickets"],
         "transcript_events": out["transcripts"],
         "expected_deliveries": expected,
@@ -246,5 +201,77 @@ def run(
         "p95_ms": round(_percentile(ms, 95), 2),
         "p99_ms": round(_percentile(ms, 99), 2),
         "max_ms": round(max(ms), 2) if ms else None,
+    }
+
+
+def run(
+    clients: int,
+    seconds: float,
+    ticket_rate: float,
+    transcript_rate: float,
+    deflate: bool = True,
+    reference: bool = True,
+    echo=print,
+) -> dict:
+    """The console as `hotline serve` runs it, then (with `reference`) the bare fan-out of bench_reference.py on
+    the same consoles and events, right after: `tail_ratio` compares the two tails measured under the same load."""
+    from hotline.app import SERVER_OPTIONS
+    from hotline.events.bus import RedisBus
+
+    redis_url = os.environ.get("HOTLINE_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    if not _redis_ok(redis_url):
+        raise RuntimeError(f"Redis 不可用（{redis_url}）：压测用 Redis 事件总线，与多进程部署相同")
+    with tempfile.TemporaryDirectory(prefix="console-bench-") as tmp:
+        db_url = f"sqlite:///{tmp}/bench.db"
+        os.environ.update(
+            {
+                "HOTLINE_DATABASE_URL": db_url,
+                "HOTLINE_VAR_DIR": tmp,
+                "HOTLINE_SECRET_KEY": BENCH_SECRET,
+                "HOTLINE_ARGON2_TIME_COST": "1",
+                "HOTLINE_ARGON2_MEMORY_KIB": "1024",
+                "HOTLINE_SWEEP_INTERVAL_SECONDS": "3600",
+                "HOTLINE_REDIS_URL": redis_url,
+                # a namespace of its own: the bench's events never reach a deployment sharing this Redis
+                "HOTLINE_REDIS_PREFIX": f"hotline-bench-{os.getpid()}",
+            }
+        )
+        echo(f"准备 {clients} 个座席账号…")
+        users = _prepare(db_url, Path(tmp), clients)
+        bus = RedisBus(redis_url)
+        load_before = os.getloadavg()
+        rates = f"工单 {ticket_rate:g}/秒，转写 {transcript_rate:g}/秒"
+        started = time.monotonic()
+        port = str(_free_port())
+        echo(f"连接 {clients} 个控制台（hotline serve），发布事件 {seconds:g} 秒（{rates}）…")
+        serve = [sys.executable, "-c", "from hotline.cli import app; app()", "serve", "--port", port]
+        console_urls = [f"ws://127.0.0.1:{port}/api/console/ws"] * clients
+        result = _measure(serve, console_urls, users, seconds, ticket_rate, transcript_rate, deflate, bus, echo)
+        took = time.monotonic() - started
+        baseline = None
+        if reference:
+            echo("同一批控制台连接最简转发（基准），同样的事件…")
+            port = str(_free_port())
+            bare = [sys.executable, "-m", "uvicorn", "agent_console.bench_reference:app", "--port", port]
+            bare += ["--ws-per-message-deflate", str(SERVER_OPTIONS["ws_per_message_deflate"])]
+            bare_urls = [f"ws://127.0.0.1:{port}/ws?user={user_id}" for user_id, _ in users]
+            baseline = _measure(bare, bare_urls, users, seconds, ticket_rate, transcript_rate, deflate, bus, echo)
+        load_after = os.getloadavg()
+        bus._client.close()
+    result = {
+        "clients": clients,
+        "transport": "redis, app in its own process (hotline serve)",
+        "server": {"command": "hotline serve", **SERVER_OPTIONS},
+        "clients_offer_deflate": deflate,
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(v, 2) for v in load_before],
+        "load_average_after": [round(v, 2) for v in load_after],
+        "ticket_rate": ticket_rate,
+        "transcript_rate": transcript_rate,
+        **result,
         "seconds": round(took, 1),
     }
+    if baseline:
+        result["reference"] = baseline
+        result["tail_ratio"] = round(result["p99_ms"] / baseline["p99_ms"], 2)
+    return result

@@ -13,7 +13,14 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from agent_console.protocol import EPHEMERAL_TYPES, event_message, message
+from agent_console.protocol import (
+    CLOSE_ACCOUNT_CHANGED,
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHORIZED,
+    EPHEMERAL_TYPES,
+    event_message,
+    message,
+)
 from agent_console.settings import ConsoleSettings
 from hotline.events.bus import Event, EventBus, SubscriptionOverflow
 
@@ -69,6 +76,10 @@ class Hub:
         self.settings = settings
         self.ring: deque[Stored] = deque(maxlen=settings.ring_size)
         self.clients: set[Client] = set()
+        # user id -> their open consoles, and the watchers: an event for one agent (a transcript line, their state)
+        # is handed to that agent's consoles without testing all of them (the fan-out's cost per event)
+        self.by_user: dict[int, set[Client]] = {}
+        self.watchers: set[Client] = set()
         self.latest = 0  # the last seq this hub handled
         self.covered_from = 0  # every event after this seq is in the ring (or on its way to it)
         # call id -> agents it was ever offered to / answered by: who hears what becomes of it
@@ -85,6 +96,7 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._run(), name="console-hub"),
             asyncio.create_task(self._heartbeats(), name="console-heartbeats"),
+            asyncio.create_task(self._recheck_accounts(), name="console-accounts"),
         ]
 
     async def stop(self) -> None:
@@ -122,7 +134,14 @@ class Hub:
             client.drop(4409)
 
     def handle(self, event: Event) -> None:
-        seq = event.seq or 0
+        if event.seq is None:  # held by the bus while Redis is down: delivered live here, kept for no resume
+            self._learn_call(event)
+            text = event_message(event)
+            for client in self._audience(event):
+                if self.visible(client, event):
+                    client.put(text)
+            return
+        seq = event.seq
         if seq <= self.latest and self.latest and seq:
             return  # heard twice (Redis reconnect): already handled
         self.latest = max(self.latest, seq)
@@ -132,9 +151,35 @@ class Hub:
             if len(self.ring) == self.ring.maxlen:
                 self.covered_from = self.ring[0].seq
             self.ring.append(stored)
-        for client in self.clients:
+        for client in self._audience(event):
             if seq > client.floor and self.visible(client, event):
                 client.put(stored.text)
+
+    def _audience(self, event: Event) -> set[Client] | list[Client]:
+        """The consoles that may see the event (`visible` has the last word): the named agents' and the watchers'
+        for the events addressed to agents, every console for the rest."""
+        users = self._addressees(event)
+        if users is None:
+            return self.clients
+        audience = list(self.watchers)
+        for user_id in users:
+            audience.extend(self.by_user.get(user_id, ()))
+        return audience
+
+    def _addressees(self, event: Event) -> set | None:
+        """The agents an event is addressed to, or None when it is for everyone (tickets, broadcasts)."""
+        payload = event.payload
+        kind = event.type
+        if kind.startswith("call."):
+            return self.call_holders.get(payload.get("call_id"), set())
+        if kind == "acd.call":
+            named = {payload.get("offered_to"), payload.get("answered_by")}
+            return (named | self.call_agents.get(payload.get("call_id"), set())) - {None}
+        if kind == "acd.agent_state":
+            return {payload.get("user_id")}
+        if kind == "console.message" and payload.get("to_user_id") is not None:
+            return {payload.get("to_user_id")}
+        return None
 
     def _learn_call(self, event: Event) -> None:
         if event.type != "acd.call":
@@ -200,6 +245,10 @@ class Hub:
         for text in replay:
             client.put(text)
         self.clients.add(client)
+        if role in WATCHER_ROLES:
+            self.watchers.add(client)
+        else:
+            self.by_user.setdefault(user_id, set()).add(client)
         return Resume(client, hello["resumed"], reason, len(replay))
 
     def _after(self, since: int) -> list[Stored]:
@@ -213,6 +262,12 @@ class Hub:
 
     def leave(self, client: Client) -> None:
         self.clients.discard(client)
+        self.watchers.discard(client)
+        mine = self.by_user.get(client.user_id)
+        if mine is not None:
+            mine.discard(client)
+            if not mine:
+                del self.by_user[client.user_id]
 
     def finals_of(self, call_id: str) -> list[dict]:
         """The transcript finals of a call this worker has heard (for a console picking up a call)."""
@@ -229,3 +284,36 @@ class Hub:
             text = message("heartbeat", self.latest, {})
             for client in list(self.clients):
                 client.put(text)
+
+    async def _recheck_accounts(self) -> None:
+        """Close the consoles of accounts deactivated (4401) or given another role (4403 / 4410) since they joined:
+        one query for all connected consoles every `HOTLINE_EVENTS_RECHECK_SECONDS`."""
+        from hotline.settings import get_settings
+
+        while True:
+            await asyncio.sleep(get_settings().events_recheck_seconds)
+            clients = list(self.clients)
+            if not clients:
+                continue
+            try:
+                accounts = await asyncio.to_thread(_accounts, {c.user_id for c in clients})
+            except Exception:  # the database is away: keep the consoles, look again next time
+                continue
+            for client in clients:
+                role = accounts.get(client.user_id)
+                if role is None:
+                    client.drop(CLOSE_UNAUTHORIZED)
+                elif role != client.role:
+                    client.drop(CLOSE_ACCOUNT_CHANGED if role in CONSOLE_ROLES else CLOSE_FORBIDDEN)
+
+
+def _accounts(user_ids: set[int]) -> dict[int, str]:
+    """user id -> role, active accounts only."""
+    from sqlmodel import Session, select
+
+    from hotline.auth.models import User
+    from hotline.db import get_engine
+
+    with Session(get_engine()) as session:
+        rows = session.exec(select(User.id, User.role).where(User.id.in_(user_ids), User.active)).all()
+        return {user_id: str(role) for user_id, role in rows}

@@ -16,6 +16,7 @@ CLOSE_UNAUTHORIZED = 4401  # missing, forged or expired token (or no hello in ti
 CLOSE_FORBIDDEN = 4403  # a role the console is not for (liaison, knowledge editor)
 CLOSE_TOO_SLOW = 4408  # the console fell too far behind; reconnect and resume
 CLOSE_HUB_RESET = 4409  # this worker lost its own place in the event stream; reconnect and resume
+CLOSE_ACCOUNT_CHANGED = 4410  # the account's role changed while connected; reconnect for what it may see now
 
 CLOSE_REASONS = {
     CLOSE_BAD_MESSAGE: "bad_message",
@@ -23,6 +24,7 @@ CLOSE_REASONS = {
     CLOSE_FORBIDDEN: "forbidden",
     CLOSE_TOO_SLOW: "too_slow",
     CLOSE_HUB_RESET: "hub_reset",
+    CLOSE_ACCOUNT_CHANGED: "account_changed",
 }
 
 # Transcript partials are superseded by the next partial or the final: never replayed after a reconnect.

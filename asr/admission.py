@@ -104,9 +104,6 @@ class Admission:
         self.admitted["upload"] += 1
         return Slot("upload", None)
 
-    def owner(self, call_id: str, leg: str) -> object | None:
-        return self.live.get((call_id, leg))
-
     def release(self, slot: Slot) -> None:
         if slot.kind == "upload":
             self.uploads -= 1

@@ -154,13 +154,13 @@ async def handle_connection(
         log.warning("audiosocket call %s from %s: nothing received, closed", call_id or "-", peer)
         await _hang_up(writer)
     finally:
+        await _close(writer)  # Asterisk is done with us: free its channel now, decode what is left after
         if call is not None:
             stream = call.stream
             await (stream.abandon(GRACE_SECONDS) if dropped else stream.finish())
             await caller_leg_ended(stream.call_id, stream.leg)
         if slot is not None:
-            admission.release(slot)
-        await _close(writer)
+            admission.release(slot)  # held until decoding is done: the node's CPU is what the cap protects
 
 
 async def _hang_up(writer: asyncio.StreamWriter) -> None:

@@ -7,13 +7,14 @@ media: the transcript of a call matters more than its place in the queue.
 """
 
 import asyncio
+import contextlib
 import logging
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, select
 
 from hotline.db import get_engine
-from hotline.errors import DomainError
+from hotline.errors import DomainError, NotFound
 
 log = logging.getLogger(__name__)
 CALLER_LEG = "caller"
@@ -37,8 +38,9 @@ def _ended(call_id: str) -> None:
     from routing.acd.service import hangup
 
     with Session(get_engine()) as session:
+        with contextlib.suppress(NotFound):  # queued elsewhere, or never: the call record is closed all the same
+            hangup(session, call_id)
         end_call(session, call_id)
-        hangup(session, call_id)
 
 
 async def caller_leg_started(call_id: str, leg: str, caller_phone: str | None = None) -> None:
@@ -46,7 +48,7 @@ async def caller_leg_started(call_id: str, leg: str, caller_phone: str | None = 
         return
     try:
         await asyncio.to_thread(_arrived, call_id, caller_phone)
-    except (DomainError, OSError, IntegrityError) as exc:
+    except (DomainError, OSError, SQLAlchemyError) as exc:
         log.warning("call %s could not be queued: %s", call_id, exc)
 
 
@@ -55,5 +57,5 @@ async def caller_leg_ended(call_id: str, leg: str) -> None:
         return
     try:
         await asyncio.to_thread(_ended, call_id)
-    except (DomainError, OSError) as exc:
-        log.warning("call %s could not be ended in the queue: %s", call_id, exc)
+    except (DomainError, OSError, SQLAlchemyError) as exc:  # one line with the call id, not a traceback
+        log.warning("call %s could not be ended: %s", call_id, exc)

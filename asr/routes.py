@@ -114,7 +114,7 @@ async def _refuse(ws: WebSocket, reply: "WebSocketReplySink", err: AsrError, cal
     await reply.on_error(call_id, leg, err.code, err.message)
     # 1013 "try again later" lets a PBX fail over to another node; 1008 a header or credentials problem
     code = 1013 if err.code == "asr_capacity" else 1008
-    with contextlib.suppress(RuntimeError):
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the PBX may close first
         await ws.close(code=code)
 
 
@@ -193,7 +193,7 @@ async def _stream_leg(
         await (stream.abandon(GRACE_SECONDS) if reply.gone else stream.finish())
         await caller_leg_ended(call_id, leg)
         if not reply.gone:
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the PBX may close first
                 await ws.close(code=close_code)
 
 

@@ -1,14 +1,13 @@
 """ASR settings from `HOTLINE_*` environment variables (kept apart from the core's settings)."""
 
-import json
 import os
 from functools import lru_cache
-from ipaddress import ip_network
 from pathlib import Path
-from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.security.config import CommaList, check_networks  # list settings as `a,b` or JSON, as everywhere
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,16 +15,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def _default_speech_dir() -> Path | None:
     candidate = PROJECT_ROOT.parent / "shared" / "data" / "speech"
     return candidate if candidate.is_dir() else None
-
-
-def split_list(value: object) -> object:
-    """A list setting written as `a,b` (as anyone would) or as a JSON list `["a","b"]`."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text.startswith("["):
-        return json.loads(text)
-    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 class AsrSettings(BaseSettings):
@@ -45,10 +34,10 @@ class AsrSettings(BaseSettings):
     audiosocket_host: str = Field(default="127.0.0.1", description="address the AudioSocket listener binds to")
     audiosocket_port: int = 9092
     audiosocket_leg: str = "caller"
-    audiosocket_allow: Annotated[list[str], NoDecode] = Field(
+    audiosocket_allow: CommaList = Field(
         default=["127.0.0.1/32", "::1/128"], description="PBX addresses (CIDRs, comma list) AudioSocket accepts"
     )
-    pbx_tokens: Annotated[list[str], NoDecode] = Field(
+    pbx_tokens: CommaList = Field(
         default=[], description="secrets a PBX presents on /media/stream (comma list); empty refuses every stream"
     )
     # admission control (docs/asr.md "Security"): bounded work per leg and per node
@@ -60,20 +49,10 @@ class AsrSettings(BaseSettings):
     diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline folder")
     speech_dir: Path | None = Field(default_factory=_default_speech_dir, description="real recordings for demos")
 
-    @field_validator("audiosocket_allow", "pbx_tokens", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        return split_list(value)
-
     @field_validator("audiosocket_allow")
     @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
-        for item in value:
-            try:
-                ip_network(item, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"HOTLINE_AUDIOSOCKET_ALLOW 中的 {item!r} 不是 IP 地址或网段") from exc
-        return value
+    def _networks(cls, value: list[str]) -> list[str]:
+        return check_networks(value)
 
     def workers(self) -> int:
         return self.asr_workers if self.asr_workers > 0 else (os.cpu_count() or 1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.model_store import ModelMissing, read_metadata
+from classifier.model_store import ModelIncompatible, ModelMissing, read_metadata
 
 REGISTRY_FILE = "registry.json"
 VERSIONS_DIR = "versions"
@@ -38,7 +38,13 @@ def _state(root: Path) -> dict[str, Any]:
     path = root / REGISTRY_FILE
     if not path.is_file():
         return {"active": BASE_ID, "history": []}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(state, dict) and isinstance(state.get("active"), str) and isinstance(state.get("history"), list):
+            return state
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        pass
+    raise ModelIncompatible(f"模型登记文件已损坏（{path}），请删除它（回到基础模型）或在分类模型管理页面重新切换")
 
 
 def _write_state(root: Path, state: dict[str, Any]) -> None:

@@ -10,14 +10,16 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from classifier import registry
+from classifier.model_store import ModelError
 from classifier.models import HEADS, SuggestionFeedback
 from classifier.predictor import default_model_dir
 from hotline.auth.deps import SessionDep, require_roles
 from hotline.auth.models import Role, User
 from hotline.errors import Invalid, NotFound
+from routing.suggest import ModelUnavailable
 
 STATIC = Path(__file__).parent / "static"
-ASSETS = {"models.js": "text/javascript; charset=utf-8"}
+ASSETS = {"models.js": "text/javascript; charset=utf-8", "models.css": "text/css; charset=utf-8"}
 
 router = APIRouter(tags=["分类模型 classifier"])
 _admin = Depends(require_roles(Role.admin))
@@ -80,6 +82,10 @@ def list_models(session: SessionDep) -> ModelsOut:
         ).all()
     )
     root = _root()
+    try:
+        versions, active = registry.list_versions(root), registry.active_id(root)
+    except ModelError as exc:
+        raise ModelUnavailable(str(exc)) from exc
     models = [
         ModelOut(
             id=v.id,
@@ -92,9 +98,9 @@ def list_models(session: SessionDep) -> ModelsOut:
             shadow=v.metadata.get("shadow"),
             marked_wrong=counts.get(v.id, 0),
         )
-        for v in registry.list_versions(root)
+        for v in versions
     ]
-    return ModelsOut(active=registry.active_id(root), can_rollback=registry.can_rollback(root), models=models)
+    return ModelsOut(active=active, can_rollback=registry.can_rollback(root), models=models)
 
 
 @router.post("/api/classifier/models/{model_id}/activate", response_model=ModelsOut, summary="切换在用模型",
@@ -104,6 +110,8 @@ def activate(model_id: str, session: SessionDep) -> ModelsOut:
         registry.activate(_root(), model_id)
     except registry.UnknownModel as exc:
         raise NotFound(str(exc), code="model_not_found") from exc
+    except ModelError as exc:
+        raise ModelUnavailable(str(exc)) from exc
     return list_models(session)
 
 
@@ -114,6 +122,8 @@ def rollback(session: SessionDep) -> ModelsOut:
         registry.rollback(_root())
     except registry.UnknownModel as exc:
         raise Invalid(str(exc), code="nothing_to_roll_back") from exc
+    except ModelError as exc:
+        raise ModelUnavailable(str(exc)) from exc
     return list_models(session)
 
 

@@ -2,35 +2,42 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Response
 from fastapi_offline import FastAPIOffline
 
 from agent_console.routes import router as console_router
 from analytics.routes import router as analytics_router
+from analytics.watch import check_rising_once
 from asr.routes import router as asr_router
 from asr.service import start_speech
 from classifier.routes import router as classifier_router
 from hotline.auth.deps import current_user
 from hotline.auth.routes import router as auth_router
 from hotline.callers.routes import router as callers_router
+from hotline.cluster.runner import JobRunner
 from hotline.directory.routes import router as directory_router
 from hotline.errors import install_error_handlers
 from hotline.events import get_bus
 from hotline.events.routes import router as events_router
+from hotline.health import router as health_router
+from hotline.ops import logs, metrics
+from hotline.ops.middleware import OpsMiddleware
 from hotline.security.config import check_all
 from hotline.security.guard import RequestGuard
 from hotline.security.logs import install as install_log_redaction
 from hotline.settings import get_settings
 from hotline.tickets.routes import router as tickets_router
-from hotline.tickets.sweep import run_sweeps
+from hotline.tickets.sweep import sweep_once
 from hotline.web.routes import install_pages
 from knowledge.routes import router as knowledge_router
 from routing.acd.routes import router as acd_router
-from routing.acd.routes import run_ticker as run_acd_ticker
+from routing.acd.routes import tick_once as acd_tick_once
+from routing.acd.settings import get_acd_settings
 from routing.linkage.outbox import run_outbox
 from routing.linkage.routes import router as linkage_router
 from routing.linkage.settings import get_linkage_settings
@@ -40,6 +47,11 @@ from selfservice.open311 import router as open311_router
 from selfservice.routes import router as selfservice_router
 
 log = logging.getLogger(__name__)
+
+# How `hotline serve` runs uvicorn (and so what `hotline bench console` measures). Console messages are a few
+# hundred bytes: compressing each one for every console costs more than it saves. proxy_headers off: uvicorn
+# would believe X-Forwarded-For from any local peer; HOTLINE_TRUSTED_PROXIES decides.
+SERVER_OPTIONS = {"ws_per_message_deflate": False, "proxy_headers": False}
 
 DESCRIPTION = """12345 政务服务便民热线 — 工单、派单、签收、办理、答复、回访、办结。
 
@@ -54,6 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await bus.start()
     audiosocket = await start_speech()
     tasks = [asyncio.create_task(job) for job in background_jobs()]
+    _freeze_startup_objects()
     try:
         yield
     finally:
@@ -67,13 +80,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bus.stop()
 
 
+def _freeze_startup_objects() -> None:
+    """Move everything loaded at start-up (models, jieba's dictionary, the libraries) out of the collector's sight.
+
+    Otherwise each full collection walks those millions of long-lived objects on the event loop: a pause of
+    hundreds of milliseconds in the middle of a console fan-out (issue 20's tail, measured with gc callbacks).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def background_jobs() -> list[Coroutine]:
-    """The clocks every worker runs; each is safe to run in several workers at once."""
-    jobs = [run_sweeps(get_settings().sweep_interval_seconds), run_acd_ticker()]
+    """Every worker runs every periodic job's runner; a lease in the database lets exactly one of them work."""
+    settings = get_settings()
+    lease = settings.job_lease_seconds
+    jobs = [
+        JobRunner("sweep", sweep_once, settings.sweep_interval_seconds, lease),
+        JobRunner("acd-ticker", acd_tick_once, get_acd_settings().tick_seconds, lease),
+        JobRunner("rising", check_rising_once, settings.rising_interval_seconds, lease, wait_first=True),
+    ]
+    runs = [job.run() for job in jobs] + [metrics.watch_event_lag()]
     linkage = get_linkage_settings()
-    if linkage.linkage_worker:  # the linkage outbox: claims are safe with several workers
-        jobs.append(run_outbox(linkage.linkage_poll_seconds))
-    return jobs
+    if linkage.linkage_worker:  # on every worker: each message is claimed by one (FOR UPDATE SKIP LOCKED)
+        runs.append(run_outbox(linkage.linkage_poll_seconds))
+    return runs
 
 
 def create_app() -> FastAPI:
@@ -83,9 +113,11 @@ def create_app() -> FastAPI:
     app = FastAPIOffline(
         title="12345 热线工单系统", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, redoc_url=None
     )
+    logs.configure(get_settings().log_format)
     install_error_handlers(app)
     install_log_redaction()  # tokens and api keys in query strings never reach the access log
     app.add_middleware(RequestGuard)  # body limits, NUL refusal and security headers before anything else
+    app.add_middleware(OpsMiddleware)  # outermost: request ids and metrics for every answer, refusals included
     for router in (auth_router, directory_router, tickets_router, callers_router, events_router, acd_router):
         app.include_router(router)
     app.include_router(classify_router, dependencies=[Depends(current_user)])  # 分类与派单建议 /api/classify
@@ -98,10 +130,12 @@ def create_app() -> FastAPI:
     app.include_router(knowledge_router)  # 知识库: search, suggestions, articles
     app.include_router(console_router)  # 座席控制台 /console, 班长看板 /wallboard, /api/console/ws
     app.include_router(analytics_router)  # 工单研判: /analytics page, report, drill-down, CSV, meeting pack
+    app.include_router(health_router)  # /health/live, /health/ready, /api/health
     install_pages(app)
 
-    @app.get("/api/health", tags=["运维 ops"], summary="健康检查")
-    def health() -> dict:
-        return {"status": "ok"}
+    @app.get("/metrics", tags=["运维 ops"], summary="Prometheus 指标", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
 
     return app

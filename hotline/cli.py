@@ -64,17 +64,10 @@ def serve(
     for stand_in in stand_ins:
         typer.echo(f"  演示联动单位 {stand_in.partner}（模拟服务，非真实单位）：{stand_in.url}")
     logging.basicConfig(level=logging.INFO)
+    from hotline.app import SERVER_OPTIONS
+
     try:
-        # Console messages are a few hundred bytes: compressing each one for every console costs more than it saves.
-        # proxy_headers off: uvicorn would believe X-Forwarded-For from any local peer; HOTLINE_TRUSTED_PROXIES decides.
-        uvicorn.run(
-            "hotline.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            ws_per_message_deflate=False,
-            proxy_headers=False,
-        )
+        uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, **SERVER_OPTIONS)
     finally:
         stop_demo_partners(stand_ins)
 
@@ -164,6 +157,7 @@ def _mount_package_commands() -> None:
     from approvals_bridge.cli import app as approvals_app
     from asr.cli import asr_app, call_app, models_app
     from classifier.cli import app as classifier_app
+    from hotline.cluster.cli import app as cluster_app
     from knowledge.cli import app as knowledge_app
     from routing.cli import triage_app
     from routing.linkage.cli import linkage_app, sim_app
@@ -180,6 +174,7 @@ def _mount_package_commands() -> None:
         (analytics_app, "analytics"),
         (approvals_app, "approvals"),
         (triage_app, "triage"),
+        (cluster_app, "cluster"),
     ):
         app.add_typer(sub, name=name)
 

@@ -1,12 +1,15 @@
 """Domain errors: a code for programs, a Chinese message for people, an HTTP status for the API."""
 
+import logging
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -131,6 +134,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:  # PostgreSQL: integer out of range, NUL, …
         return _answer(request, 422, "value_out_of_range", "输入的数值或文字超出数据库允许的范围")
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # SQLAlchemy's names for "the database did not answer" (refused, dropped, timed out): not the request's fault
+        log.error("database unavailable: %s", exc)
+        body = error_body("database_unavailable", "数据库暂时不可用，请稍后重试")
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

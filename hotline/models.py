@@ -1,10 +1,11 @@
 """Every table of the product, imported in one place so migrations and tests see the whole schema."""
 
-from analytics.models import TicketReaction  # noqa: F401
+from analytics.models import RisingAlert, TicketReaction  # noqa: F401
 from approvals_bridge.models import ApprovalCase  # noqa: F401
 from classifier.models import SuggestionFeedback  # noqa: F401
 from hotline.auth.models import LoginAudit, User
 from hotline.callers.models import Call, Caller, TranscriptSegment
+from hotline.cluster.models import JobLease
 from hotline.directory.models import Department
 from hotline.security.models import IdempotencyKey
 from hotline.tickets.assignments import TicketAssignment
@@ -22,6 +23,7 @@ __all__ = [
     "Caller",
     "Department",
     "IdempotencyKey",
+    "JobLease",
     "LoginAudit",
     "QueuedCall",
     "Ticket",

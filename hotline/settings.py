@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=PROJECT_ROOT / "var", description="where the stand-alone install keeps its files")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means a SQLite file in var_dir")
     redis_url: str | None = Field(default=None, description="Redis URL for the event bus across processes")
+    redis_prefix: str = Field(
+        default="hotline",
+        min_length=1,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="namespace of every Redis key and channel: deployments sharing one Redis never see each other",
+    )
     data_dir: Path | None = Field(default_factory=_default_data_dir, description="real data for demo and training")
     secret_key: str | None = Field(default=None, description="JWT signing key; generated into var_dir if unset")
     token_ttl_minutes: int = Field(default=8 * 60, ge=5, le=24 * 60, description="a login lasts one shift at most")
@@ -44,6 +50,14 @@ class Settings(BaseSettings):
     time_limits_file: Path | None = Field(default=None, description="TOML overriding the default time limits")
     calendar_file: Path | None = Field(default=None, description="TOML with holidays for years the package lacks")
     sweep_interval_seconds: float = 60.0
+    job_lease_seconds: float = Field(
+        default=10.0, gt=0, description="a periodic job's lease: how soon another worker takes over a dead holder's job"
+    )
+    rising_interval_seconds: float = Field(default=3600.0, gt=0, description="how often the rising-issue check runs")
+    log_format: str = Field(default="text", pattern="^(text|json)$", description="text, or json for log collectors")
+    events_recheck_seconds: float = Field(
+        default=5, gt=0, description="how often an open event feed checks that its account is still active"
+    )
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, ge=1, description="per reply attachment")
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="largest request body of any other route (JSON, forms)"

@@ -15,6 +15,7 @@ from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 
 from hotline.errors import DomainError
+from hotline.events.bus import redis_key
 from hotline.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -32,14 +33,16 @@ _redis_down_until = 0.0
 
 
 @lru_cache
-def _shared(url: str) -> FixedWindowRateLimiter:
-    storage = RedisStorage(url, key_prefix="hotline:ratelimit", wrap_exceptions=True, socket_timeout=1)
+def _shared(url: str, prefix: str) -> FixedWindowRateLimiter:
+    storage = RedisStorage(url, key_prefix=prefix, wrap_exceptions=True, socket_timeout=1)
     return FixedWindowRateLimiter(storage)
 
 
 def _limiter() -> FixedWindowRateLimiter:
     url = get_settings().redis_url
-    return _shared(url) if url and time.monotonic() >= _redis_down_until else _local
+    if url and time.monotonic() >= _redis_down_until:
+        return _shared(url, redis_key("ratelimit"))  # in the deployment's namespace (HOTLINE_REDIS_PREFIX)
+    return _local
 
 
 def take(key: str, limit: int, window: int) -> bool:

@@ -2,15 +2,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from hotline.auth.deps import SessionDep, require_roles
+from hotline.auth.deps import CurrentActor, SessionDep, require_roles
 from hotline.auth.models import Role
-from hotline.callers.models import Caller, mask_phone
+from hotline.callers.models import Call, Caller, mask_phone
 from hotline.callers.service import call_by_external_id, normalise_phone, transcript
 from hotline.tickets.models import Ticket
-from hotline.tickets.queries import outs
+from hotline.tickets.privacy import shown_caller
+from hotline.tickets.queries import outs, visible_ticket
 from hotline.tickets.schemas import TicketOut
 
 router = APIRouter(
@@ -63,6 +64,48 @@ def caller_history(
         name=caller.name,
         first_contact=caller.created_at,
         tickets=outs(session, list(tickets), Role.agent),
+    )
+
+
+class CallSummary(BaseModel):
+    external_id: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+
+
+class CallerPage(BaseModel):
+    phone: str | None = Field(description="masked")
+    name: str | None
+    first_contact: datetime | None
+    tickets: list[TicketOut]
+    calls: list[CallSummary]
+
+
+@router.get("/api/callers/of-ticket/{number}", response_model=CallerPage, summary="来电人页：来电人的全部来电与工单")
+def caller_of_ticket(
+    number: str, session: SessionDep, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=500)] = 200
+) -> CallerPage:
+    """Keyed by a ticket the viewer may see, so the full number never has to reach the browser."""
+    ticket = visible_ticket(session, actor, number)
+    caller = session.get(Caller, ticket.caller_id) if ticket.caller_id else None
+    if caller is None:
+        return CallerPage(phone=None, name=None, first_contact=None, tickets=outs(session, [ticket], actor.role),
+                          calls=[])  # fmt: skip
+    tickets = session.exec(
+        select(Ticket).where(Ticket.caller_id == caller.id).order_by(Ticket.created_at.desc()).limit(limit)
+    ).all()
+    calls = session.exec(
+        select(Call).where(Call.caller_id == caller.id).order_by(Call.started_at.desc()).limit(limit)
+    ).all()
+    shown = shown_caller(ticket.confidential, caller.phone, caller.name, None, actor.role)
+    return CallerPage(
+        phone=shown.phone,
+        name=shown.name,
+        first_contact=caller.created_at,
+        tickets=outs(session, list(tickets), actor.role),
+        calls=[CallSummary(external_id=c.external_id, started_at=c.started_at, answered_at=c.answered_at,
+                           ended_at=c.ended_at) for c in calls],
     )
 
 

@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,9 +29,18 @@ from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
 log = logging.getLogger(__name__)
-CHANNEL = "hotline:events"
-SEQ_KEY = "hotline:events:seq"
 ORIGIN = f"{os.uname().nodename}:{os.getpid()}"
+
+
+def redis_key(name: str) -> str:
+    """A Redis key or channel in this deployment's namespace (`HOTLINE_REDIS_PREFIX`)."""
+    from hotline.settings import get_settings
+
+    return f"{get_settings().redis_prefix}:{name}"
+
+
+def channel_name() -> str:
+    return redis_key("events")
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,10 @@ class EventBus:
         """The seq of the last event published (what a resuming console compares its own with)."""
         return self._seq
 
+    def status(self) -> dict:
+        """For the readiness check."""
+        return {"redis": "not_configured", "held_events": 0}
+
     def _fan_out(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
             subscriber.offer(event)
@@ -141,29 +155,98 @@ return seq
 """
 
 
+MAX_HELD_EVENTS = 100_000  # events kept for Redis while it is down (about 100 MB at worst)
+
+
 class RedisBus(EventBus):
+    """Events through Redis; while Redis is down, each worker still delivers its own events at once and holds them,
+    in order, until Redis is back, then publishes them so the other workers' pages catch up (issue 14, finding 6).
+    Start-up does not need Redis. Held events live in the worker's memory: a worker that dies during an outage
+    loses what it held (the tickets themselves are in the database; pages reload them)."""
+
     def __init__(self, url: str) -> None:
         super().__init__()
         import redis
 
         self._url = url
-        self._client = redis.Redis.from_url(url)
+        # Short timeouts: a publish runs inside a request and must not hang on a Redis that does not answer.
+        self._client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
         self._listener: asyncio.Task | None = None
         self._ready = asyncio.Event()
         self._publish_script = self._client.register_script(_PUBLISH_WITH_SEQ)
+        self._channel, self._seq_key = channel_name(), redis_key("events:seq")
+        self._held: deque[Event] = deque()
+        self._held_lock = threading.Lock()
+        self._delivered_here: set[str] = set()  # ids of held events this worker already fanned out itself
+        self._last_seq = 0
+        self.dropped_held = 0
+        self.connected = False
 
     def publish(self, event: Event) -> None:
+        with self._held_lock:
+            if not self._held:
+                try:
+                    self._send(event)
+                    return
+                except Exception as exc:  # Redis away: deliver here now, the others when it returns
+                    log.warning("Redis unavailable, holding event %s for replay: %s", event.type, exc)
+            self._hold(event)
+
+    def _send(self, event: Event) -> None:
         body = asdict(event)
         body.pop("seq")
-        self._publish_script(keys=[SEQ_KEY, CHANNEL], args=[json.dumps(body, ensure_ascii=False, default=str)])
+        text = json.dumps(body, ensure_ascii=False, default=str)
+        self._publish_script(keys=[self._seq_key, self._channel], args=[text])
+
+    def _hold(self, event: Event) -> None:
+        if len(self._held) >= MAX_HELD_EVENTS:
+            self._delivered_here.discard(self._held.popleft().id)
+            self.dropped_held += 1
+            log.error("Redis down too long: dropped the oldest held event (%d so far)", self.dropped_held)
+        self._held.append(event)
+        self._delivered_here.add(event.id)
+        self._fan_out(event)  # unnumbered (seq None): delivered live here, never in a resume ring
+
+    def replay_held(self) -> int:
+        """Publish the held events in order; returns how many went out (stops at the first failure)."""
+        sent = 0
+        with self._held_lock:
+            while self._held:
+                try:
+                    self._send(self._held[0])
+                except Exception as exc:
+                    log.warning("Redis still unavailable, %d events held: %s", len(self._held), exc)
+                    break
+                self._held.popleft()
+                sent += 1
+        if sent:
+            log.info("replayed %d held events through Redis", sent)
+        return sent
+
+    def held(self) -> int:
+        return len(self._held)
+
+    def status(self) -> dict:
+        held = self.held()  # a failed publish is news before the listener notices
+        return {"redis": "ok" if self.connected and not held else "unavailable", "held_events": held}
+
+    def _fan_out(self, event: Event) -> None:
+        if event.seq is not None:
+            self._last_seq = max(self._last_seq, event.seq)
+        super()._fan_out(event)
 
     def current_seq(self) -> int:
-        return int(self._client.get(SEQ_KEY) or 0)
+        try:
+            return int(self._client.get(self._seq_key) or 0)
+        except Exception:  # Redis away: the last number this worker heard
+            return self._last_seq
 
     async def start(self) -> None:
+        """Starts listening; waits briefly for Redis but starts without it (the listener keeps trying)."""
         if self._listener is None:
             self._listener = asyncio.create_task(self._listen(), name="redis-event-listener")
-            await asyncio.wait_for(self._ready.wait(), timeout=10)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), timeout=3)
 
     async def stop(self) -> None:
         if self._listener:
@@ -179,27 +262,42 @@ class RedisBus(EventBus):
 
         backoff = 0.5
         while True:
-            client = aioredis.Redis.from_url(self._url)
+            client = aioredis.Redis.from_url(self._url, socket_connect_timeout=1)
             try:
                 async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
+                    self.connected = True
                     self._ready.set()
                     backoff = 0.5
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
+                    await asyncio.to_thread(self.replay_held)
+                    while True:
+                        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                        if message is None:
+                            if self._held:  # publishing failed meanwhile (a blip): try again
+                                await asyncio.to_thread(self.replay_held)
                             continue
-                        try:
-                            self._fan_out(Event.from_json(message["data"]))
-                        except (ValueError, KeyError, TypeError):
-                            log.warning("ignored a malformed event on %s", CHANNEL)
+                        self._heard(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # connection lost: keep trying, the bus must come back by itself
+                self.connected = False
                 log.warning("Redis event listener lost its connection (%s); retrying in %.1fs", exc, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)
             finally:
                 await client.aclose()
+
+    def _heard(self, raw: bytes) -> None:
+        try:
+            event = Event.from_json(raw)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed event on %s", self._channel)
+            return
+        if event.id in self._delivered_here:  # held here during an outage: this worker's pages have it
+            self._delivered_here.discard(event.id)
+            self._last_seq = max(self._last_seq, event.seq or 0)
+            return
+        self._fan_out(event)
 
 
 _bus: EventBus | None = None

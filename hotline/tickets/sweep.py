@@ -1,10 +1,10 @@
 """The clocks' sweep: marks tickets near their due time (催办) and past it (督办), and tells everybody.
 
-Runs every `sweep_interval_seconds` inside the app, or once with `hotline sweep`. Each ticket is its own
-transaction, so one ticket that cannot be updated (another worker got there first) never stops the rest.
+Runs every `sweep_interval_seconds` inside the app (on the one worker holding its lease, hotline.cluster), or
+once with `hotline sweep`. Each ticket is its own transaction, so one ticket that cannot be updated (another
+sweep got there first) never stops the rest.
 """
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,6 +57,11 @@ def _mark(session: Session, ticket: Ticket, now: datetime, result: SweepResult) 
     if found is None:
         return
     due, what, started_at = found
+    if ticket.sla_flag == "overdue":
+        # Already supervised: this ticket was read after another sweep (another worker, or a lease holder that
+        # has just lost its job) marked it. Its version is current, so the optimistic lock alone would not stop
+        # a second 督办.
+        return
     if now > due:
         claim(session, ticket)
         note = f"已超期：应于 {_local(due)} 前{what}，系统自动督办"
@@ -94,15 +99,3 @@ def sweep(session: Session, now: datetime | None = None) -> SweepResult:
 def sweep_once() -> SweepResult:
     with Session(get_engine()) as session:
         return sweep(session)
-
-
-async def run_sweeps(interval: float) -> None:
-    """The app's background clock: sweep, sleep, repeat; a failed sweep is logged and retried next time."""
-    while True:
-        try:
-            result = await asyncio.to_thread(sweep_once)
-            if result.near_due or result.overdue:
-                log.info("sweep: %d near due, %d overdue", len(result.near_due), len(result.overdue))
-        except Exception:
-            log.exception("sweep failed")
-        await asyncio.sleep(interval)

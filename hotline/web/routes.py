@@ -17,6 +17,8 @@ def install_pages(app: FastAPI) -> None:
         app.add_api_route(path, _page(HERE / "pages" / filename), include_in_schema=False)
     # 工单打印: one page for every ticket; the script reads the number from the address.
     app.add_api_route("/tickets/{number}/print", _page(HERE / "pages" / "print.html"), include_in_schema=False)
+    # 来电人页: the caller of that ticket, with all their tickets and calls.
+    app.add_api_route("/caller/{number}", _page(HERE / "pages" / "caller.html"), include_in_schema=False)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)
     app.add_api_route("/centre.js", centre_module, include_in_schema=False)
 

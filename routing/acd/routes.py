@@ -1,6 +1,5 @@
 """The ACD API: agents change state and accept calls; the PBX side queues and ends calls; supervisors watch."""
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Literal
@@ -15,7 +14,6 @@ from hotline.callers.models import mask_phone
 from hotline.db import get_engine
 from routing.acd import service
 from routing.acd.models import AGENT_STATE_NAMES, CALLBACK_OUTCOMES, AgentPresence, AgentState, QueuedCall
-from routing.acd.settings import get_acd_settings
 from routing.acd.stats import Wallboard, wallboard
 
 log = logging.getLogger(__name__)
@@ -188,14 +186,3 @@ def board(session: SessionDep) -> Wallboard:
 def tick_once() -> service.TickResult:
     with Session(get_engine()) as session:
         return service.tick(session)
-
-
-async def run_ticker(interval: float | None = None) -> None:
-    """The ACD's clock inside the app: no-answer rollover and end of wrap-up, every second by default."""
-    interval = interval or get_acd_settings().tick_seconds
-    while True:
-        try:
-            await asyncio.to_thread(tick_once)
-        except Exception:
-            log.exception("ACD tick failed")
-        await asyncio.sleep(interval)

@@ -1,9 +1,16 @@
 """The outbox worker: deliver pending messages to the partners, with retries, backoff and a dead letter.
 
-Claiming is safe with several workers: candidate rows are read (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
-then each is taken with a conditional UPDATE on its version, so two workers never both hold a row. A claim
-is a lease: a worker that dies mid-delivery leaves the row to be retried by anyone once the lease ends. The
-partner may then see the same transfer twice; its idempotency key makes the second one harmless.
+Claiming is safe with several workers: a candidate row is read (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
+then taken with a conditional UPDATE on its version, so two workers never both hold a row. A claim is a lease on
+ONE message, taken right before its own send: a round that meets slow partners never leaves the rest of a batch
+with leases that ran out while they waited (another worker would send them a second time). A worker that dies
+mid-delivery leaves the row to be retried by anyone once the lease ends; the partner's idempotency key makes a
+second copy harmless.
+
+Delivered is final: a failure only counts for the claim that made it (its version, still pending), so a worker
+whose lease ran out cannot turn a message another worker delivered into a dead letter; a late acknowledgement
+turns a dead letter into delivered, and `reconcile` does the same for dead letters whose transfer the partner has
+meanwhile acknowledged by callback.
 """
 
 import asyncio
@@ -40,7 +47,8 @@ def lease(settings: LinkageSettings) -> timedelta:
     return timedelta(seconds=max(settings.linkage_lease_seconds, settings.linkage_timeout_seconds + 1))
 
 
-def claim_due(session: Session, now: datetime, settings: LinkageSettings, limit: int = 20) -> list[OutboxMessage]:
+def claim_next(session: Session, now: datetime, settings: LinkageSettings) -> OutboxMessage | None:
+    """Take one due message with its own lease, or None when nothing is due (or others hold what is)."""
     query = (
         select(OutboxMessage)
         .where(
@@ -49,23 +57,22 @@ def claim_due(session: Session, now: datetime, settings: LinkageSettings, limit:
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(5)  # a few candidates: another worker may take the first between our read and our update
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(session.exec(query).all())
     table = OutboxMessage.__table__
-    claimed = []
-    for row in rows:
+    for row in list(session.exec(query).all()):
         taken = session.execute(
             update(table)
-            .where(table.c.id == row.id, table.c.version == row.version)
+            .where(table.c.id == row.id, table.c.version == row.version, table.c.state == "pending")
             .values(version=row.version + 1, claimed_until=now + lease(settings))
         )
         if taken.rowcount == 1:
-            claimed.append(row.id)
+            session.commit()
+            return session.get(OutboxMessage, row.id)
     session.commit()
-    return [session.get(OutboxMessage, i) for i in claimed]
+    return None
 
 
 def backoff(settings: LinkageSettings, attempts: int) -> timedelta:
@@ -93,10 +100,10 @@ def _acknowledged(session: Session, message: OutboxMessage, ack: dict) -> None:
     """Mark delivered; the first acknowledgement of a transfer also goes into the ticket's history."""
     now = utcnow()
     table = OutboxMessage.__table__
-    session.execute(
+    session.execute(  # whoever holds the row now: the partner has it, so it is delivered (even if dead meanwhile)
         update(table)
-        .where(table.c.id == message.id)
-        .values(state="delivered", delivered_at=now, claimed_until=None, last_error=None)
+        .where(table.c.id == message.id, table.c.state != "delivered")
+        .values(state="delivered", delivered_at=now, claimed_until=None, last_error=None, version=table.c.version + 1)
     )
     case_id = str(ack.get("case_id") or "")[:64] or None
     links = LinkageTransfer.__table__
@@ -129,13 +136,14 @@ def _acknowledged(session: Session, message: OutboxMessage, ack: dict) -> None:
 
 
 def _failed(session: Session, message: OutboxMessage, error: str, settings: LinkageSettings) -> bool:
-    """Count the failure; True when the message went to the dead letter list (and its ticket to 转办失败)."""
+    """Count the failure of this claim; True when the message went to the dead letter list. A claim that is no
+    longer current (delivered by another worker, or claimed again after this lease ran out) changes nothing."""
     attempts = message.attempts + 1
     dead = attempts >= settings.linkage_max_attempts
     table = OutboxMessage.__table__
     count = (
         update(table)
-        .where(table.c.id == message.id)
+        .where(table.c.id == message.id, table.c.version == message.version, table.c.state == "pending")
         .values(
             attempts=attempts,
             state="dead" if dead else "pending",
@@ -150,16 +158,20 @@ def _failed(session: Session, message: OutboxMessage, error: str, settings: Link
         # The dead letter and the ticket's 转办失败 commit together: a ticket never waits on a message nobody sends.
         if transfer_gave_up(session, message, count, f"{attempts} 次投递失败：{error[:200]}"):
             return True
-    session.execute(count)
+    counted = session.execute(count).rowcount
     session.commit()
-    return dead
+    return dead and counted == 1
 
 
-def deliver_due(session: Session, settings: LinkageSettings | None = None) -> DeliveryResult:
+def deliver_due(session: Session, settings: LinkageSettings | None = None, limit: int = 20) -> DeliveryResult:
     settings = settings or get_linkage_settings()
     result = DeliveryResult()
+    reconcile(session)
     with httpx.Client() as client:
-        for message in claim_due(session, utcnow(), settings):
+        for _ in range(limit):
+            message = claim_next(session, utcnow(), settings)
+            if message is None:
+                break
             try:
                 ack = _send(message, settings, client)
             except Exception as exc:  # any failure is the same to the sender: retry later
@@ -185,6 +197,26 @@ async def run_outbox(poll_seconds: float) -> None:
         except Exception:
             log.exception("linkage outbox round failed")
         await asyncio.sleep(poll_seconds)
+
+
+def reconcile(session: Session) -> list[int]:
+    """Dead letters whose transfer the partner has acknowledged after all (a late ack, its own callbacks) are
+    delivered: nobody is asked to retry what the partner already has. Returns their ids."""
+    links = LinkageTransfer.__table__
+    table = OutboxMessage.__table__
+    received = select(links.c.id).where(or_(links.c.partner_case_id.is_not(None), links.c.status != "pending"))
+    dead = select(OutboxMessage.id).where(OutboxMessage.state == "dead", OutboxMessage.transfer_id.in_(received))
+    ids = list(session.exec(dead).all())
+    if ids:
+        note = "对账：对方已确认收到此转办，按已送达处理"
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(ids), table.c.state == "dead")
+            .values(state="delivered", delivered_at=utcnow(), last_error=note, version=table.c.version + 1)
+        )
+        session.commit()
+        log.info("reconciled dead letters already received by the partner: %s", ids)
+    return ids
 
 
 def dead_letters(session: Session) -> list[OutboxMessage]:

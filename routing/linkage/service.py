@@ -104,7 +104,8 @@ def transfer_gave_up(session: Session, message: OutboxMessage, mark_dead, reason
         return False
     try:
         with step(session, SYSTEM, ticket.number, Action.transfer_failed) as ticket:
-            session.execute(mark_dead)
+            if session.execute(mark_dead).rowcount != 1:  # this claim is stale: another worker settled the message
+                raise Conflict("投递结果已由其他进程处理")
             link.status, link.updated_at = "failed", utcnow()
             session.add(link)
             note = f"{partner_name(link.partner)}未签收（{reason}），请重新转办或自行派单"

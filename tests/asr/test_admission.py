@@ -166,4 +166,4 @@ def test_decoding_stops_when_the_client_goes(engine, speech_dir):
     stream, took = run(push_and_leave())
     assert stream.stats.audio_seconds == 60
     assert stream.decoded_seconds < 15, stream.decoded_seconds  # not the minute
-    assert took < 15
+    assert took < 30  # not the minutes a minute of audio takes on a busy machine

@@ -102,3 +102,32 @@ def test_closed_tickets_round_trip_into_training(sample_dir: Path, tmp_path: Pat
         sample_dir / "labelled.csv", tmp_path / "m", sample_dir, read_corrections(out), with_metrics=False
     )
     assert metadata["training_data"]["corrections"] == 2
+
+
+def test_evaluate_annotations_reports_heads_with_intervals_on_the_test_split(
+    small_model: Path, sample_dir: Path
+) -> None:
+    from classifier.holdout import in_test_split
+
+    result = runner.invoke(
+        app,
+        ["evaluate", "--model", str(small_model), "--data", str(sample_dir / "labelled.csv"),
+         "--annotations", str(sample_dir / "annotations_dev.csv"), "--split", "test"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = last_json(result.output)
+    assert summary["model_saw_test_split"] is True  # trained on everything: said, not hidden
+    silver = summary["annotations"]
+    with (sample_dir / "labelled.csv").open(encoding="utf-8") as handle:
+        ids = {r["id"] for r in csv.DictReader(handle)}
+    with (sample_dir / "annotations_dev.csv").open(encoding="utf-8") as handle:
+        expected = sum(1 for r in csv.DictReader(handle) if r["id"] in ids and in_test_split(r["id"]))
+    assert silver["n"] == expected > 0
+    for head in ("request_type", "department", "department_catalogue", "top3"):
+        figures = silver[head]
+        low, high = figures["ci95"]
+        assert figures["n"] == expected and low <= figures["accuracy"] <= high
+    assert silver["top3"]["accuracy"] >= silver["department"]["accuracy"]
+    assert silver["department"]["high_confidence"]["n"] < expected
+    bad = runner.invoke(app, ["evaluate", "--model", str(small_model), "--split", "dev"])
+    assert bad.exit_code == 1 and last_json(bad.output)["error"]["code"] == "bad_split"

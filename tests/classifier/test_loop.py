@@ -140,3 +140,14 @@ def test_learning_curve_scores_each_step_on_the_fixed_test_split(sample_dir: Pat
     assert test_rows and all(p.department["n"] == len(test_rows) == p.request_type["n"] for p in points)
     # 200 of the centre's labels teach the department head more than weak labels alone.
     assert points[1].department["accuracy"] > points[0].department["accuracy"]
+
+
+def test_a_damaged_registry_file_is_a_clear_model_error(tmp_path: Path) -> None:
+    from classifier.model_store import ModelError
+    from classifier.registry import REGISTRY_FILE, active_dir
+
+    assert active_dir(tmp_path) == tmp_path  # no registry yet: the base model
+    for damaged in ("{not json", '{"active": 3}', "[]"):
+        (tmp_path / REGISTRY_FILE).write_text(damaged, encoding="utf-8")
+        with pytest.raises(ModelError, match="模型登记文件已损坏"):
+            active_dir(tmp_path)

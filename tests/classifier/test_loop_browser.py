@@ -52,7 +52,9 @@ def test_admin_switches_to_a_candidate_from_the_tickets_and_rolls_back(model_sit
     shadow = candidate["shadow"]
     mine = shadow["candidate"]["department"]["accuracy"]
     expect(new_row.locator("[data-head=department]")).to_contain_text(f"{mine * 100:.1f}%")
-    expect(page.locator(f"#models tr[data-model='{BASE_ID}'].active")).to_contain_text("在用")
+    active_row = page.locator(f"#models tr[data-model='{BASE_ID}'].active")
+    expect(active_row).to_contain_text("在用")
+    assert active_row.evaluate("row => getComputedStyle(row).backgroundColor") == "rgb(238, 247, 238)"  # its CSS
     expect(page.locator("#rollback")).to_be_disabled()
     shot(page, "classifier-admin-before-switch")
 
@@ -116,3 +118,6 @@ def test_model_api_refuses_non_admins_unknown_models_and_bad_marks_in_chinese(mo
     assert same.status_code == 201 and "此建议有误" in same.json()["message"]  # the same value is no correction
     listed = admin.get("/api/classifier/models").json()
     assert listed["active"] == BASE_ID and listed["models"][0]["marked_wrong"] == 1
+    (default_model_dir() / "registry.json").write_text("{torn", encoding="utf-8")
+    assert "模型登记文件已损坏" in error_of(admin.get("/api/classifier/models"), 503)["message"]
+    assert "模型登记文件已损坏" in error_of(agent.post("/api/classify", json={"text": "物业乱收费"}), 503)["message"]

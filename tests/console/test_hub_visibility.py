@@ -25,3 +25,33 @@ def test_a_transcript_follows_the_call_to_the_agent_who_has_it() -> None:
     assert hub.visible(first, offered)  # … and that another agent has it now
     hub.handle(_event("acd.call", 4, call_id="c1", state="answered", offered_to=2, answered_by=2))
     assert hub.visible(second, final) and not hub.visible(first, final)
+
+
+def test_an_event_for_one_agent_reaches_their_consoles_and_the_watchers_without_testing_the_rest() -> None:
+    """The hub's audience index (issue 20): a transcript line costs the consoles that hold the call, not all 500."""
+    import asyncio
+
+    async def scenario() -> None:
+        hub = Hub(InProcessBus(), ConsoleSettings())
+        agents = [(await hub.join(user_id, "agent", None)).client for user_id in range(1, 501)]
+        watcher = (await hub.join(900, "supervisor", None)).client
+        twice = (await hub.join(7, "agent", None)).client  # agent 7 on a second screen
+        for client in [*agents, watcher, twice]:
+            client.outbox.get_nowait()  # the welcome
+        hub.handle(_event("acd.call", 1, call_id="c7", state="answered", offered_to=7, answered_by=7))
+        for client in [*agents, watcher, twice]:
+            while not client.outbox.empty():
+                client.outbox.get_nowait()
+        tested: list[int] = []
+        visible = hub.visible
+        hub.visible = lambda client, event: tested.append(client.user_id) or visible(client, event)
+        hub.handle(_event("call.transcript.final", 2, call_id="c7", leg="caller", text="喂", start=0.0, end=1.0))
+        assert sorted(tested) == [7, 7, 900]
+        assert [c.user_id for c in [*agents, watcher, twice] if not c.outbox.empty()] == [7, 900, 7]
+        hub.leave(twice)
+        hub.handle(_event("ticket.intake", 3, number="T1"))
+        assert sum(not c.outbox.empty() for c in [*agents, watcher]) == 501  # a ticket is for every console
+        assert twice.outbox.qsize() == 1  # the transcript only: it left before the ticket
+        assert 7 in hub.by_user and len(hub.by_user[7]) == 1
+
+    asyncio.run(scenario())

@@ -176,3 +176,27 @@ def test_a_slow_console_is_dropped_with_4408_while_the_others_keep_receiving(app
         await again.close()
 
     run(scenario())
+
+
+@pytest.fixture
+def quick_recheck(monkeypatch):
+    monkeypatch.setenv("HOTLINE_EVENTS_RECHECK_SECONDS", "0.3")
+
+
+def test_a_console_closes_when_its_account_is_deactivated_or_given_another_role(quick_recheck, app, sqlite_db):
+    """Issue 14, finding 10: deactivated → 4401 (to the login), no longer a console role → 4403, another console
+    role → 4410 (reconnect: a supervisor's console sees more than an agent's)."""
+    from hotline.auth.models import Role, User
+
+    async def scenario():
+        consoles = {key: await Console.open(app.ws_url, app.token(key)) for key in ("agent", "supervisor", "manager")}
+        await asyncio.sleep(0.5)
+        with Session(engine_for(sqlite_db)) as session:
+            session.get(User, app.people.users["agent"].id).active = False
+            session.get(User, app.people.users["supervisor"].id).role = Role.liaison
+            session.get(User, app.people.users["manager"].id).role = Role.supervisor
+            session.commit()
+        codes = {key: await closed_with(console.ws) for key, console in consoles.items()}
+        assert codes == {"agent": 4401, "supervisor": 4403, "manager": 4410}
+
+    run(scenario())

@@ -144,3 +144,15 @@ def test_a_liaisons_to_do_holds_only_what_waits_on_them(filed, live_server):
     assert found(liaison, queue="department") == []  # waits on the centre's review now
     assert found(liaison, q="电梯") == [lift]  # still found by a search
     assert liaison.get("/api/tickets/queues").json()["department"]["count"] == 0
+
+
+def test_caller_page_has_every_ticket_of_that_caller(filed, live_server):
+    agent, (lift, noise, _) = filed
+    again = agent.post("/api/tickets", json=BASE | {"summary": "电梯又停了", "description": "同一部电梯",
+                                                    "caller_phone": "13812345678"}).json()["number"]  # fmt: skip
+    page = agent.get(f"/api/callers/of-ticket/{lift}").json()
+    assert page["phone"] == "138****5678"
+    assert sorted(t["number"] for t in page["tickets"]) == sorted([lift, again])
+    assert noise not in {t["number"] for t in page["tickets"]}
+    liaison = login_client(live_server.url, "zj_liaison")
+    assert liaison.get(f"/api/callers/of-ticket/{lift}").status_code == 403

@@ -17,6 +17,14 @@ from hotline.tickets.states import RequestType
 from tests.conftest import REDIS_URL, free_port, require_redis, start_app_worker, wait_ready
 
 
+def feed_url(base: str, token: str, ticket_from: str | None = None) -> str:
+    """The event feed's WebSocket address with a fresh single-use ticket (the login token stays out of the URL),
+    the ticket asked of `ticket_from` (another worker) when given."""
+    answer = httpx.post(f"{ticket_from or base}/api/events/ticket", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return base.replace("http", "ws") + "/api/events/ws?ticket=" + answer.json()["ticket"]
+
+
 def test_in_process_fan_out_and_filters():
     async def scenario():
         bus = InProcessBus()
@@ -110,11 +118,10 @@ def test_two_app_workers_see_each_others_events_through_redis(db, people, tmp_pa
             tokens[key] = answer.json()["access_token"]
 
         async def scenario():
-            ws_b = urls[1].replace("http", "ws") + "/api/events/ws?token="
             async with (
-                websockets.connect(ws_b + tokens["agent"]) as agent_feed,
-                websockets.connect(ws_b + tokens["liaison"]) as liaison_feed,
-                websockets.connect(ws_b + tokens["other_liaison"]) as other_feed,
+                websockets.connect(feed_url(urls[1], tokens["agent"])) as agent_feed,
+                websockets.connect(feed_url(urls[1], tokens["liaison"], urls[0])) as liaison_feed,  # ticket from A
+                websockets.connect(feed_url(urls[1], tokens["other_liaison"])) as other_feed,
             ):
                 await asyncio.sleep(0.3)  # let the subscriptions settle
                 headers = {"Authorization": f"Bearer {tokens['agent']}"}
@@ -132,7 +139,7 @@ def test_two_app_workers_see_each_others_events_through_redis(db, people, tmp_pa
                 with pytest.raises(TimeoutError):
                     await asyncio.wait_for(other_feed.recv(), 1)
 
-            async with websockets.connect(ws_b + "forged") as refused:
+            async with websockets.connect(urls[1].replace("http", "ws") + "/api/events/ws?ticket=forged") as refused:
                 with pytest.raises(websockets.ConnectionClosed) as closed:
                     await refused.recv()
                 assert closed.value.rcvd.code == 4401
@@ -152,7 +159,7 @@ def test_a_department_hears_when_a_ticket_leaves_it(live_server, people, session
             f"{live_server.url}/api/auth/login",
             json={"username": people.users["liaison"].username, "password": "secret-pass-1"},
         ).json()["access_token"]
-        url = live_server.url.replace("http", "ws") + "/api/events/ws?token=" + token
+        url = feed_url(live_server.url, token)
         draft = TicketDraft(RequestType.complaint, "路面塌陷", "A2区某路口路面塌陷")
         async with websockets.connect(url) as feed:
             await asyncio.sleep(0.2)

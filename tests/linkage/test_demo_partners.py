@@ -48,7 +48,7 @@ def test_serve_starts_marked_stand_ins_only_for_unconfigured_partners(db, people
     log = tmp_path / "serve.log"  # a file, not a pipe: a full pipe would stall the server's logging
     serve = subprocess.Popen(command, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
-        wait_http(app.url + "/api/health", serve, timeout=60)
+        wait_http(app.url + "/api/health", serve, timeout=180)  # a cold start under load
         city.ready()
         agent = app.login(people.users["agent"].username)
         police = agent.post("/api/tickets", json=DRAFT).json()["number"]

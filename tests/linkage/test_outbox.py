@@ -3,6 +3,7 @@ concurrent claims; and the signature rules."""
 
 import threading
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
 from routing.linkage import outbox
 from routing.linkage import service as linkage
-from routing.linkage.models import OutboxMessage
+from routing.linkage.models import LinkageTransfer, OutboxMessage
 from routing.linkage.settings import get_linkage_settings
 from routing.linkage.signing import check_signature, sign_headers
 from tests.linkage.conftest import KEYS, Partner
@@ -89,7 +90,8 @@ def test_two_workers_never_claim_the_same_message(db, people, partner):
 
     def work(slot: int) -> None:
         with Session(engine_for(db)) as own:
-            claimed[slot] = [m.id for m in outbox.claim_due(own, outbox.utcnow(), get_linkage_settings())]
+            while message := outbox.claim_next(own, outbox.utcnow(), get_linkage_settings()):
+                claimed[slot].append(message.id)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
     for t in threads:
@@ -99,6 +101,75 @@ def test_two_workers_never_claim_the_same_message(db, people, partner):
     with Session(engine_for(db)) as session:
         every = sorted(session.exec(select(OutboxMessage.id)).all())
     assert sorted(claimed[0] + claimed[1]) == every and len(every) == 6
+
+
+def test_each_message_has_its_own_lease_so_a_slow_partner_gets_no_copies(db, people, partner, monkeypatch):
+    """Three transfers to a partner that takes 1.2 s to acknowledge each, leases of 3 s: the last one is sent at
+    about 2.4 s. One lease for the batch ran out at 3 s, and a second worker sent the third transfer again."""
+    monkeypatch.setenv("HOTLINE_LINKAGE_TIMEOUT_SECONDS", "2")
+    monkeypatch.setenv("HOTLINE_LINKAGE_LEASE_SECONDS", "3")
+    get_linkage_settings.cache_clear()
+    with Session(engine_for(db)) as session:
+        for _ in range(3):
+            transferred(session, people)
+    partner.mode(slow=1.2)
+    results: dict[str, outbox.DeliveryResult] = {}
+
+    def work(name: str, delay: float) -> None:
+        time.sleep(delay)
+        with Session(engine_for(db)) as own:
+            results[name] = outbox.deliver_due(own)
+
+    threads = [threading.Thread(target=work, args=("first", 0)), threading.Thread(target=work, args=("late", 3.2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results["first"].delivered) == 3 and results["late"].delivered == []
+    assert [c["deliveries"] for c in partner.state()["cases"].values()] == [1, 1, 1]
+
+
+def test_a_stale_failure_never_turns_a_delivered_message_into_a_dead_letter(db, people, partner, monkeypatch):
+    """Worker A's lease ran out mid-send; worker B took the message and delivered it; then A's send failed."""
+    monkeypatch.setenv("HOTLINE_LINKAGE_MAX_ATTEMPTS", "1")
+    get_linkage_settings.cache_clear()
+    settings = get_linkage_settings()
+    with Session(engine_for(db)) as session:
+        transferred(session, people)
+    with Session(engine_for(db)) as worker_a, Session(engine_for(db)) as worker_b:
+        held_by_a = outbox.claim_next(worker_a, outbox.utcnow(), settings)
+        assert outbox.claim_next(worker_b, outbox.utcnow(), settings) is None  # A's lease holds
+        later = outbox.utcnow() + outbox.lease(settings) + timedelta(seconds=1)
+        assert outbox.claim_next(worker_b, later, settings).id == held_by_a.id  # A's lease has run out
+        message = worker_b.get(OutboxMessage, held_by_a.id)
+        outbox._acknowledged(worker_b, message, outbox._send(message, settings, httpx.Client()))
+        assert outbox._failed(worker_a, held_by_a, "ReadTimeout: 对方迟迟未答", settings) is False
+    with Session(engine_for(db)) as session:
+        (row,) = session.exec(select(OutboxMessage)).all()
+        assert (row.state, row.attempts, row.last_error) == ("delivered", 0, None)
+
+
+def test_a_dead_letter_the_partner_has_after_all_is_reconciled(db, people, partner, monkeypatch):
+    """The partner took the case but answered too late for the timeout, once, and the message went dead; its
+    acknowledgement then arrives on a retry by hand, or its status callback names the case: delivered, not dead."""
+    monkeypatch.setenv("HOTLINE_LINKAGE_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("HOTLINE_LINKAGE_TIMEOUT_SECONDS", "0.5")
+    get_linkage_settings.cache_clear()
+    with Session(engine_for(db)) as session:
+        transferred(session, people)
+        partner.mode(slow=1.0)
+        (dead_id,) = outbox.deliver_due(session).dead
+        assert [c["deliveries"] for c in partner.state()["cases"].values()] == [1]  # … but the partner has it
+        assert [m.id for m in outbox.dead_letters(session)] == [dead_id]
+        link = session.exec(select(LinkageTransfer)).one()
+        link.partner_case_id, link.status = "JJ-0001", "processing"  # what the partner's callback records
+        session.add(link)
+        session.commit()
+        assert outbox.reconcile(session) == [dead_id]
+        assert outbox.dead_letters(session) == []
+        row = session.get(OutboxMessage, dead_id)
+        session.refresh(row)
+        assert row.state == "delivered" and "对账" in row.last_error
 
 
 def test_signatures():

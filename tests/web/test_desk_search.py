@@ -66,3 +66,17 @@ def test_bulk_dispatch_of_selected_tickets_and_the_printable_ticket(site, shot):
     expect(facts).to_contain_text("137****1111")
     expect(sheet.get_by_label("流转记录")).to_contain_text("派单")
     shot(sheet, "desk-ticket-print")
+
+
+def test_the_caller_page_lists_all_their_tickets(site):
+    first = filed(site, "小区停水", "13655557777")
+    second = filed(site, "停水后水质发黄", "13655557777")
+    desk = site.login("agent")
+    desk.get_by_role("tab", name="全部工单").click()
+    desk.locator(f".ticket-row[data-number='{second}']").click()
+    desk.get_by_role("link", name="来电人全部工单").click()
+    desk.wait_for_url(f"**/caller/{second}")
+    expect(desk.locator("#caller-title")).to_contain_text("136****7777")
+    rows = desk.get_by_label("来电人的工单").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(desk.get_by_label("来电人的工单")).to_contain_text(first)

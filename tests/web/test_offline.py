@@ -28,7 +28,9 @@ def test_every_page_loads_only_from_the_app(site, shot):
     own = urlsplit(site.url).netloc
     foreign: list[str] = []
     broken: list[str] = []
-    for path, role, ready in [*PAGES, (f"/tickets/{ticket}/print", "agent", "h1")]:
+    extra = [(f"/tickets/{ticket}/print", "agent", "h1"), (f"/caller/{ticket}", "agent", "#caller-title"),
+             ("/missed", "agent", "#missed-rows")]  # fmt: skip
+    for path, role, ready in [*PAGES, *extra]:
         page = site.login(role) if role else site.new_page()
 
         def watch(route, request, path=path):

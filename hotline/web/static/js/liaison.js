@@ -1,5 +1,6 @@
 // /liaison: the department's open tickets, nearest deadline first; 签收, 退单, 申请延期, 答复.
 
+import { watchForNotices } from "./notices.js";
 import { startPage } from "./shell.js";
 import { toast } from "./ui.js";
 import { createWorkbench } from "./workbench.js";
@@ -7,6 +8,7 @@ import { createWorkbench } from "./workbench.js";
 async function main() {
   const { user } = await startPage({ roles: ["liaison"] });
   const count = document.getElementById("list-count");
+  const notices = watchForNotices(user, document.getElementById("enable-notices"));
   const bench = createWorkbench({
     user,
     departments: [],
@@ -17,6 +19,7 @@ async function main() {
     onList: (page) => {
       count.textContent = `${page.total} 张`;
     },
+    onEvent: notices.onEvent,
   });
   await bench.refresh();
 }

@@ -1,7 +1,9 @@
-// The live feed of ticket events (WebSocket /api/events/ws?token=…), reconnecting by itself.
+// The live feed of ticket events, reconnecting by itself: each connection first trades the login token for a
+// single-use ticket (POST /api/events/ticket), then opens WebSocket /api/events/ws?ticket=…, so the login token
+// never appears in a URL or an access log.
 // `onStatus("open" | "closed")` lets a page show the connection and reload what it may have missed.
 
-import { clearSession, goToLogin, token } from "./api.js";
+import { api, clearSession, goToLogin } from "./api.js";
 
 const CLOSE_UNAUTHORIZED = 4401;
 
@@ -11,9 +13,22 @@ export function connectLive({ onEvent, onStatus = () => {} }) {
   let stopped = false;
   let timer = null;
 
-  function open() {
+  function retry() {
+    timer = setTimeout(open, delay);
+    delay = Math.min(delay * 2, 15000);
+  }
+
+  async function open() {
+    let ticket;
+    try {
+      ({ ticket } = await api("/api/events/ticket", { method: "POST" }));
+    } catch (error) {
+      if (error.status !== 401 && !stopped) retry(); // 401: api() has already sent the page to the login
+      return;
+    }
+    if (stopped) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    socket = new WebSocket(`${scheme}://${location.host}/api/events/ws?token=${encodeURIComponent(token() || "")}`);
+    socket = new WebSocket(`${scheme}://${location.host}/api/events/ws?ticket=${encodeURIComponent(ticket)}`);
     socket.addEventListener("open", () => {
       delay = 1000;
       onStatus("open");
@@ -33,8 +48,7 @@ export function connectLive({ onEvent, onStatus = () => {} }) {
         goToLogin();
         return;
       }
-      timer = setTimeout(open, delay);
-      delay = Math.min(delay * 2, 15000);
+      retry();
     });
   }
 

@@ -10,7 +10,8 @@ import { renderTicketList } from "./ticket-list.js";
 import { renderDeadlines, renderTicketFacts, renderTicketHeader, renderTicketTexts } from "./ticket-view.js";
 import { debounce, el, renderTimeline, toast } from "./ui.js";
 
-// options: {user, departments, listPane, detailPane, listQuery(), showDepartment, emptyText, onList(page), onRefresh()}
+// options: {user, departments, listPane, detailPane, listQuery(), showDepartment, emptyText, onList(page), onRefresh(),
+//           onEvent(event): every live event, before the refresh}
 export function createWorkbench(options) {
   const { user, listPane, detailPane } = options;
   let selected = decodeURIComponent(location.hash.slice(1)) || null;
@@ -71,6 +72,9 @@ export function createWorkbench(options) {
             { class: "btn print-link", href: `/tickets/${encodeURIComponent(ticket.number)}/print`, target: "_blank" },
             "打印工单",
           ),
+          options.showDepartment && ticket.caller_phone
+            ? el("a", { class: "btn caller-link", href: `/caller/${encodeURIComponent(ticket.number)}` }, "来电人全部工单")
+            : null,
           renderDeadlines(ticket),
           box,
           renderTicketTexts(ticket),
@@ -147,7 +151,10 @@ export function createWorkbench(options) {
   const liveRefresh = debounce(refresh, 200);
   let connectedBefore = false;
   connectLive({
-    onEvent: liveRefresh,
+    onEvent: (event) => {
+      options.onEvent?.(event);
+      liveRefresh();
+    },
     onStatus: (status) => {
       setLiveStatus(status);
       if (status === "open" && connectedBefore) liveRefresh(); // catch up on what passed while away

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics (`/metrics`), request ids and structured (JSON) logs."""
