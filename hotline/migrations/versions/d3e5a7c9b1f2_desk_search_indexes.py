@@ -1,7 +1,7 @@
 """desk search indexes: last four digits of phones and numbers, text pairs (FTS5 / GIN), stored next due
 
 Revision ID: d3e5a7c9b1f2
-Revises: a9c8de6ee814
+Revises: c1a5e0b7d301
 Create Date: 2026-12-03 15:10:00
 
 Existing rows are filled here; new ones by the models' insert/update hooks (hotline/tickets/models.py).
@@ -17,7 +17,7 @@ import hotline.db
 from hotline.tickets.searchfill import fill_search_columns
 
 revision: str = "d3e5a7c9b1f2"
-down_revision: str | None = "a9c8de6ee814"
+down_revision: str | None = "c1a5e0b7d301"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
