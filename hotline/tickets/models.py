@@ -28,6 +28,7 @@ class Ticket(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_ticket_state_department", "state", "department_id"),
+        Index("ix_ticket_district_state", "district", "state"),  # the desk's district filter, alone or with a state
         # The desk search's default order (search.py), so that its first page is read off the index, not sorted.
         Index(
             "ix_ticket_due_order",

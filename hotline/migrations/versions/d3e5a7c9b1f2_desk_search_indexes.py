@@ -53,6 +53,7 @@ def upgrade() -> None:
     op.create_index("ix_ticket_number_last4", "ticket", ["number_last4"])
     op.create_index("ix_ticket_callback_last4", "ticket", ["callback_last4"])
     op.create_index("ix_ticket_callback_phone", "ticket", ["callback_phone"])
+    op.create_index("ix_ticket_district_state", "ticket", ["district", "state"])
     op.create_index(
         "ix_ticket_due_order",
         "ticket",
@@ -72,6 +73,7 @@ def downgrade() -> None:
     else:
         op.drop_index("ix_ticket_search_grams", table_name="ticket")
     op.drop_index("ix_ticket_due_order", table_name="ticket")
+    op.drop_index("ix_ticket_district_state", table_name="ticket")
     op.drop_index("ix_ticket_callback_phone", table_name="ticket")
     op.drop_index("ix_ticket_callback_last4", table_name="ticket")
     op.drop_index("ix_ticket_number_last4", table_name="ticket")
