@@ -1,11 +1,15 @@
 """The desk search's index paths (stored last four digits, the number range, the character-pair index) find
 exactly what a plain scan finds, on both databases, including the cases an index gets wrong most easily."""
 
+import random
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hotline.callers.service import caller_for
 from hotline.models import Ticket
+from hotline.tickets.models import NEXT_DUE
 from hotline.tickets.search import TicketFilters, search_tickets
 
 TEXTS = [  # (number, phone, callback, confidential, summary, description, address)
@@ -78,3 +82,33 @@ def test_a_confidential_caller_is_not_found_by_their_numbers_outside_the_centre(
     assert numbers(session, people.liaison, "13800005678") == []
     assert numbers(session, people.liaison, "2612030004") == ["2612030004"]  # by its number, as before
     assert numbers(session, people.liaison, "1234") == ["2612030001", "2612030003", "2612031234"]
+
+
+def _by_expression(session) -> list[str]:
+    """The default order as the deadline expression over the due columns (what the stored column replaces)."""
+    query = select(Ticket.number).order_by(NEXT_DUE.is_(None), NEXT_DUE, Ticket.created_at.desc(), Ticket.id.desc())
+    return list(session.exec(query))
+
+
+def test_the_stored_deadline_orders_as_the_expression_over_the_due_columns(session, people):
+    rng = random.Random(16)
+    base = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    states = ["received", "dispatched", "in_progress", "callback_pending", "replied", "closed"]
+    tickets = []
+    for i in range(40):
+        due = {c: base + timedelta(hours=rng.randint(1, 300)) if rng.random() < 0.8 else None
+               for c in ("sign_due_at", "reply_due_at", "callback_due_at")}  # fmt: skip
+        created = base - timedelta(hours=rng.randint(0, 5))
+        tickets.append(Ticket(number=f"26120{i:05d}", request_type="投诉", summary="测试", description="排序",
+                              state=rng.choice(states), created_at=created, **due))  # fmt: skip
+    session.add_all(tickets)
+    session.commit()
+    agent_sees = [t.number for t in search_tickets(session, people.agent, TicketFilters(), limit=200)[0]]
+    assert agent_sees == _by_expression(session)
+    for ticket in rng.sample(tickets, 15):  # steps move tickets on and set new deadlines
+        ticket.state = rng.choice(states)
+        ticket.reply_due_at = base + timedelta(hours=rng.randint(1, 300))
+        session.add(ticket)
+    session.commit()
+    agent_sees = [t.number for t in search_tickets(session, people.agent, TicketFilters(), limit=200)[0]]
+    assert agent_sees == _by_expression(session)
