@@ -9,17 +9,24 @@ PORT    ?= 8000
 # The demo's PBX secret for /media/stream (`hotline call simulate` sends it); a real deployment sets its own.
 export HOTLINE_PBX_TOKENS ?= demo-pbx-token
 
-.PHONY: install diarization run cluster test lint clean
+.PHONY: install diarization run cluster test test-fast lint typecheck-all lock clean
 
 install: $(STAMP)
 
-# Re-installs only when the project's dependencies change, so a second run is quick.
-$(STAMP): pyproject.toml scripts/install_debs.sh
+# Re-installs only when the project's dependencies change, so a second run is quick. The exact versions come from
+# requirements.lock (hashes checked); the project itself is then installed editable without resolving again.
+$(STAMP): pyproject.toml requirements.lock scripts/install_debs.sh
 	bash scripts/install_debs.sh $(DEBS)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing pyproject.toml's dependencies: pin them again (base + dev, Python 3.11, Linux x86_64).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --no-header --annotation-style line -o requirements.lock
 
 # Optional speaker diarization (pyannote-audio, torch): the tests need it, the product runs without it.
 # CPU torch first so the extra's torch pin is already met (no CUDA build); PyPI has no CPU torchaudio, so its
@@ -54,12 +61,26 @@ CLUSTER_PORT ?= 8200
 cluster: install
 	$(BIN)/hotline cluster up --workers $(WORKERS) --speech-nodes $(SPEECH_NODES) --port $(CLUSTER_PORT)
 
+# The whole suite, as CI runs it: SQLite and PostgreSQL, Redis, Chromium, the diarization extra.
 test: install diarization
-	$(BIN)/ruff check .
+	$(MAKE) lint
 	$(BIN)/python -m pytest
 
+# The inner loop: no browser, SQLite only, no Redis, no separate app processes, no diarization; in parallel.
+FAST := not browser and not postgres and not redis and not slow and not diarization
+test-fast: install
+	$(BIN)/python -m pytest -n auto -q -m "$(FAST)"
+
+# Strict typing on the pure modules (pyproject.toml [tool.mypy] files); the rest: `make typecheck-all`.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The whole tree, relaxed (not strict), as a report: it does not fail while the findings are worked down.
+typecheck-all: install
+	-$(BIN)/mypy --config-file pyproject.toml $(shell ls -d hotline asr routing classifier agent_console knowledge \
+		approvals_bridge analytics selfservice)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts

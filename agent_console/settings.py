@@ -1,7 +1,8 @@
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.settings import cached_settings
 
 
 class ConsoleSettings(BaseSettings):
@@ -14,6 +15,6 @@ class ConsoleSettings(BaseSettings):
     hub_queue: int = Field(default=100_000, ge=100, description="events waiting for the worker's hub")
 
 
-@lru_cache
+@cached_settings
 def get_console_settings() -> ConsoleSettings:
     return ConsoleSettings()

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from analytics.pairs import similar_pairs
 from analytics.text import TicketText
@@ -39,6 +38,9 @@ def unit_rows(matrix: csr_matrix) -> csr_matrix:
 def vectorise(texts: Sequence[TicketText]) -> csr_matrix:
     """One unit row per text: TF-IDF of its words, and of its places weighted by PLACE_WEIGHT. A text with
     neither (only stop words) is an empty row, like nothing else."""
+    # Imported here: scikit-learn takes seconds to load, and the server needs it only when topics are grouped.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     blocks = []
     if any(t.words for t in texts):
         blocks.append(TfidfVectorizer(analyzer=_identity, sublinear_tf=True).fit_transform([t.words for t in texts]))

@@ -22,7 +22,7 @@ from hotline.auth.models import Role, User
 from hotline.db import utcnow
 from hotline.demo import stories as steps
 from hotline.demo.messages import Message, read_messages, read_topics, require_messages
-from hotline.demo.seed import Places, _district_governments, _streets, about_this_city, draft_for
+from hotline.demo.seed import about_this_city, draft_for, places_for
 from hotline.demo.stories import Cast, Fate, Story, plan_old, run_stories, working_hours_later
 from hotline.directory.models import Department
 from hotline.errors import Invalid
@@ -106,7 +106,7 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
         return 0
     rng = random.Random(SEED)
     topics = read_topics(data_dir)
-    places = Places(_streets(cast), _district_governments(cast))
+    places = places_for(cast.department_names)
     likes = _likes(data_dir)
     suggest_topic = _topic_suggester(model_dir, echo)
     stories: list[Story] = []

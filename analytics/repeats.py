@@ -10,7 +10,7 @@ from sqlmodel import Session
 from analytics.period import Period
 from analytics.topics import Doc, Grouping
 from hotline.tickets.models import Ticket, TicketEvent
-from hotline.tickets.states import OPEN_STATES, TicketState
+from hotline.tickets.states import OPEN_STATES, Action, TicketState
 
 MERGEABLE = {TicketState.received.value, TicketState.reopened.value}  # where service.merge may start
 
@@ -46,7 +46,7 @@ def _reopened(session: Session, period: Period, district: str | None) -> list[Do
     e, t = TicketEvent, Ticket
     query = (
         select(t.id, t.number, t.summary, t.created_at, t.state, t.supervised)
-        .where(t.id.in_(select(e.ticket_id).where(e.action == "reopen", e.at >= period.start, e.at < period.end)))
+        .where(t.id.in_(select(e.ticket_id).where(e.action == Action.reopen, e.at >= period.start, e.at < period.end)))
         .order_by(t.id)
     )  # fmt: skip
     rows = session.execute(query.where(t.district == district) if district else query).all()

@@ -12,7 +12,6 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 
 from analytics.pack import tables
-from analytics.pack.build import make_pack, pack_name
 from analytics.period import Period, parse_period
 from analytics.report import Report, build_report, report_json
 from analytics.spikes import publish_rising, rising_for
@@ -153,6 +152,9 @@ def export_csv(
 
 @router.get("/api/analytics/pack.{kind}", summary="研判会材料：Excel 工作簿或 PDF 报告")
 def pack(session: SessionDep, _: Manager, kind: str, first: From, last: To, district: District = None) -> Response:
+    # Imported here: the pack draws with matplotlib, which the server should not load until a pack is asked for.
+    from analytics.pack.build import make_pack, pack_name
+
     if kind not in ("xlsx", "pdf"):
         raise NotFound("材料格式只有 xlsx 和 pdf", code="no_such_format")
     period = parse_period(first, last)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from classifier.text import PLACE_CODE, get_tokenizer, stop_words, tokenize
+from hotline.text import PLACE_CODE, get_tokenizer, stop_words, tokenize
 from hotline.tickets.words import BODY_CHARS, split
 
 PLACE_SUFFIXES = ("小区", "社区", "街道", "大道", "路", "街", "巷", "村", "镇", "乡", "花园", "广场", "公寓",

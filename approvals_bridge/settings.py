@@ -1,11 +1,11 @@
 """Approval source settings (`HOTLINE_APPROVALS_*`): embedded store, or a platform's HTTP API."""
 
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.security.config import CommaMap
+from hotline.settings import cached_settings
 
 # Our field → the platform's field in its JSON answer. HOTLINE_APPROVALS_FIELD_MAP overrides (JSON or a=b,c=d).
 DEFAULT_FIELD_MAP = {
@@ -42,6 +42,6 @@ class ApprovalSettings(BaseSettings):
     )
 
 
-@lru_cache
+@cached_settings
 def get_approval_settings() -> ApprovalSettings:
     return ApprovalSettings()

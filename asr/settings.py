@@ -1,13 +1,13 @@
 """ASR settings from `HOTLINE_*` environment variables (kept apart from the core's settings)."""
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.security.config import CommaList, check_networks  # list settings as `a,b` or JSON, as everywhere
+from hotline.settings import cached_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +62,6 @@ class AsrSettings(BaseSettings):
         return self.asr_max_legs if self.asr_max_legs > 0 else 4 * (os.cpu_count() or 1)
 
 
-@lru_cache
+@cached_settings
 def get_asr_settings() -> AsrSettings:
     return AsrSettings()

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.text import normalise, tokenize
+from hotline.text import normalise, tokenize
 
 # Longer texts add nothing a classifier needs and make tokenising slow (10 MB inputs must not stall a
 # call): the head of a message names its matter. 600 rather than 1000 keeps p99 latency under 5 ms on long

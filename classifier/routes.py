@@ -12,7 +12,6 @@ from sqlmodel import select
 from classifier import registry
 from classifier.model_store import ModelError
 from classifier.models import HEADS, SuggestionFeedback
-from classifier.predictor import default_model_dir
 from hotline.auth.deps import SessionDep, require_roles
 from hotline.auth.models import Role, User
 from hotline.errors import Invalid, NotFound
@@ -59,6 +58,9 @@ class FeedbackOut(BaseModel):
 
 
 def _root() -> Path:
+    # Imported here: the predictor module loads scikit-learn, which the server should not pay for at start-up.
+    from classifier.predictor import default_model_dir
+
     return default_model_dir()
 
 

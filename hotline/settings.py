@@ -4,9 +4,10 @@ The defaults give the stand-alone install: a SQLite file under `var/`, the in-pr
 the real data in `../shared/data` when it is there.
 """
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,6 +90,23 @@ class Settings(BaseSettings):
         return key_file.read_text().strip()
 
 
-@lru_cache
+T = TypeVar("T")
+_CACHED: list = []
+
+
+def cached_settings(load: Callable[[], T]) -> Callable[[], T]:
+    """Read a package's settings once per process, and remember the cache so `reset_all_settings` can drop it."""
+    cached = lru_cache(maxsize=1)(load)
+    _CACHED.append(cached)
+    return cached
+
+
+def reset_all_settings() -> None:
+    """Forget every package's settings (read them again from the environment): tests that change it call this."""
+    for cached in _CACHED:
+        cached.cache_clear()
+
+
+@cached_settings
 def get_settings() -> Settings:
     return Settings()

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-from classifier.text import tokenize
+from hotline.text import tokenize
 from knowledge.terms import INTENTS, REPLACEMENTS, Query, document_terms, grams, parse_query
 
 K1 = 1.2

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from classifier.text import get_tokenizer, normalise, tokenize
+from hotline.text import get_tokenizer, normalise, tokenize
 
 # Words that say nothing about which article is meant: question words and the filler of speech.
 # They are rare in the guides, so BM25 would otherwise give them a high weight.

@@ -2,14 +2,16 @@
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from classifier.heads import HeadPrediction
 from classifier.model_store import ModelError
-from classifier.predictor import EmptyText, load_predictor, split_title
 from hotline.errors import DomainError, Invalid
 from routing.catalogue import departments, match_catalogue
 from routing.jurisdiction import Jurisdiction, find_jurisdiction
 from routing.urgency import detect_urgency, triage_details
+
+if TYPE_CHECKING:
+    from classifier.heads import HeadPrediction
 
 
 class ModelUnavailable(DomainError):
@@ -49,7 +51,7 @@ class Suggestion:
         return asdict(self)
 
 
-def _from_head(head: HeadPrediction) -> Field:
+def _from_head(head: "HeadPrediction") -> Field:
     return Field(head.label, head.confidence, [Choice(s.label, s.confidence) for s in head.top], head.reason, "model")
 
 
@@ -61,7 +63,7 @@ def _unit_name(label: str, place: Jurisdiction) -> tuple[str, str]:
     return (unit.name, unit.code) if unit else (label, label)
 
 
-def decide_department(head: HeadPrediction, title: str, topic: str, place: Jurisdiction) -> Field:
+def decide_department(head: "HeadPrediction", title: str, topic: str, place: Jurisdiction) -> Field:
     """Model, dispatch catalogue and place together: a deciding rule overrides, a hinting rule's unit joins the
     top three; 属地 becomes the street office or district government of the place."""
     hit = match_catalogue(title, topic, place.level)
@@ -86,6 +88,9 @@ def suggest(text: str, address: str | None = None, model_dir: Path | None = None
     """Topic, request type, department, jurisdiction and urgency of a transcript or message."""
     if not text or not text.strip():
         raise Invalid("内容为空，无法给出派单建议", code="empty_text")
+    # Imported here: the model's heads load scikit-learn (seconds), which the server needs only once asked.
+    from classifier.predictor import EmptyText, load_predictor, split_title
+
     try:
         predictor = load_predictor(model_dir)
         prediction = predictor.predict(text)

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from hotline.callers.models import Caller
 from hotline.directory.models import Department
 from hotline.tickets.models import Ticket, TicketEvent
-from hotline.tickets.states import TicketState
+from hotline.tickets.registry import STEPS
+from hotline.tickets.states import Action, TicketState
 
 PUBLIC_STATE = {
     TicketState.received: "已受理，正在分派承办单位",
@@ -59,39 +60,15 @@ def digits(text: str | None) -> str:
 def _step_text(event: TicketEvent, departments: dict[int, str], own: bool = True) -> str | None:
     """The step in plain words; None for internal steps. `own`: a step of the caller's own ticket, not of the main
     ticket of a merge, whose intake and callback were another person's."""
-    where = departments.get(event.department_id) if event.department_id else None
-    action = event.action
-    if action in ("intake", "partner_intake"):
-        return "您的诉求已受理" if own else None
-    if action in ("dispatch", "redispatch", "insist"):
-        return f"已交由{where or '承办单位'}办理"
-    if action == "sign":
-        return f"{where or '承办单位'}已签收，正在办理"
-    if action == "return":
-        return "承办单位认为不属其职责，热线正在重新确定承办单位"
-    if action == "approve_extension":
-        return f"办理时限已延长 {event.after.get('extended_days', '')} 个工作日".replace("  ", " ")
-    if action == "reply":
-        return "承办单位已答复，热线正在审核"
-    if action == "accept_reply":
-        return "答复已审核通过，等待回访"
-    if action == "send_back_reply":
-        return "答复需要完善，承办单位继续办理"
-    if action == "answer":
-        return "热线已直接答复"
-    if action == "callback":
-        return "已回访" if own else None
-    if action == "reopen":
-        return "根据您的反馈重新办理" if own else "经回访，重新办理"
-    if action == "close":
-        return "已办结"
-    if action == "merge" and event.to_state == TicketState.merged:
-        return "与相同诉求合并办理，以下为合并办理的进展"
-    if action == "transfer":
-        return "已转交联动单位（110 或数字城管）办理"
-    if action == "partner_update":
-        return f"联动单位反馈：{event.actor_name}已更新办理进展"
-    return None  # 督办, 催办, 延期申请 and other internal steps are not shown
+    if event.action == Action.merge and event.to_state != TicketState.merged:
+        return None  # the main ticket's note of a merge is for the centre
+    found = STEPS.get(Action(event.action))
+    if found is None or found.public is None:
+        return None  # 督办, 催办, 延期申请 and other internal steps are not shown
+    where = (departments.get(event.department_id) if event.department_id else None) or "承办单位"
+    days = event.after.get("extended_days", "")
+    text = found.public.text(own, where=where, actor=event.actor_name, extended_days=days)
+    return text.replace("  ", " ") if text else None
 
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -144,7 +121,7 @@ def find_progress(session: Session, number: str, phone: str) -> PublicProgress |
     ids = {e.department_id for e in events + shared if e.department_id} | {handling.department_id}
     departments = dict(session.exec(select(Department.id, Department.name).where(Department.id.in_(ids))).all())
     if main:  # their own steps up to the merge, then the main ticket's handling (before the merge too)
-        merge = next(e for e in events if e.action == "merge" and e.to_state == TicketState.merged)
+        merge = next(e for e in events if e.action == Action.merge and e.to_state == TicketState.merged)
         steps = [PublicStep(e.at, text) for e in events if e.at <= merge.at and (text := _step_text(e, departments))]
         steps += [PublicStep(e.at, text, merged=True) for e in shared
                   if (text := _step_text(e, departments, own=False))]  # fmt: skip

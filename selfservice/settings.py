@@ -1,11 +1,11 @@
 """Self-service settings (`HOTLINE_SELFSERVICE_*`): rate limits and the Open311 API keys."""
 
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.security.config import CommaList
+from hotline.settings import cached_settings
 
 
 class SelfServiceSettings(BaseSettings):
@@ -20,6 +20,6 @@ class SelfServiceSettings(BaseSettings):
     open311_jurisdiction: str = "12345.a-city.gov.cn"
 
 
-@lru_cache
+@cached_settings
 def get_selfservice_settings() -> SelfServiceSettings:
     return SelfServiceSettings()

@@ -25,7 +25,7 @@ from sqlmodel import Session, SQLModel
 
 import hotline.models  # noqa: F401  (the whole schema)
 from hotline.db import engine_for
-from hotline.settings import get_settings
+from hotline.settings import get_settings, reset_all_settings
 
 PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI") == "true"
@@ -33,6 +33,27 @@ REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PBX_TOKEN = "test-pbx-token"  # the PBX's secret for /media/stream in every test (docs/asr.md "Security")
 os.environ.setdefault("HOTLINE_PBX_TOKENS", PBX_TOKEN)
 os.environ.setdefault("HOTLINE_ASR_DITHER", "0")  # decoding repeats exactly, run to run
+
+
+# What each lane needs, read from the tests themselves so a new test is marked without anyone remembering to:
+# `make test-fast` leaves out the marked ones, `make test` (CI) runs them all.
+_LANE_FIXTURES = {"browser": "browser", "site": "browser", "pg_database": "postgres", "processes": "slow"}
+_LANE_CALLS = {"require_redis": "redis", "start_app_worker": "slow"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        lanes = {lane for name, lane in _LANE_FIXTURES.items() if name in getattr(item, "fixturenames", ())}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db") == "postgresql":
+            lanes.add("postgres")
+        code = getattr(getattr(item, "function", None), "__code__", None)
+        if code is not None:
+            lanes |= {lane for name, lane in _LANE_CALLS.items() if name in code.co_names}
+        if item.path.name == "test_diarization.py":
+            lanes.add("diarization")
+        for lane in lanes:
+            item.add_marker(lane)
 
 
 def real_data(*parts: str) -> Path:
@@ -80,11 +101,7 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 40) -> None
 
 def reset_settings() -> None:
     """Every package caches its settings; a test that changes the environment must drop them all."""
-    from asr.settings import get_asr_settings
-    from routing.acd.settings import get_acd_settings
-
-    for cached in (get_settings, get_asr_settings, get_acd_settings):
-        cached.cache_clear()
+    reset_all_settings()
 
 
 def _pg_url(database: str) -> str:

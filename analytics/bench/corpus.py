@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from hotline.demo.messages import read_messages, read_topics, require_messages
-from hotline.demo.seed import Places, about_this_city, draft_for
+from hotline.demo.seed import about_this_city, draft_for, places_for
 from hotline.demo.stories import trimmed_reply
 from hotline.errors import Invalid
 
@@ -43,22 +43,10 @@ def _likes(data_dir: Path) -> dict[str, int]:
         return {row["id"]: int(row["likes"] or 0) for row in csv.DictReader(fh)}
 
 
-def _places(department_names: dict[str, str]) -> Places:
-    # the seed's helpers read only the catalogue names: give them an object with that one field
-    from hotline.demo.seed import _district_governments, _streets
-
-    class Names:
-        pass
-
-    names = Names()
-    names.department_names = department_names  # type: ignore[attr-defined]
-    return Places(_streets(names), _district_governments(names))  # type: ignore[arg-type]
-
-
 def load_corpus(data_dir: Path | None, department_names: dict[str, str]) -> Corpus:
     data_dir = require_messages(data_dir, "replied.csv")
     topics = read_topics(data_dir)
-    places = _places(department_names)
+    places = places_for(department_names)
     likes = _likes(data_dir)
     samples: list[Sample] = []
     replies: list[tuple[int, str]] = []

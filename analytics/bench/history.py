@@ -18,6 +18,7 @@ from analytics.bench.clock import EpochClock
 from analytics.bench.corpus import Corpus, Sample
 from hotline.clock import get_time_limits
 from hotline.tickets.assignments import DISPATCHES, AssignmentFacts, replay
+from hotline.tickets.states import Action as A  # short: the generator writes long rows
 from hotline.tickets.states import RequestType
 from hotline.tickets.words import cut
 
@@ -46,7 +47,7 @@ TIME_COLUMNS = {"created_at", "updated_at", "dispatched_at", "sign_due_at", "rep
                 "enqueued_at", "offered_at", "answered_at", "ended_at", "signed_at", "returned_at",
                 "extension_requested_at", "extension_approved_at", "last_reply_at", "replied_at", "reply_accepted_at",
                 "callback_at"}  # fmt: skip
-AFTER_READ = {*DISPATCHES, "approve_extension", "callback"}  # the steps whose recorded changes an assignment reads
+AFTER_READ = {*DISPATCHES, A.approve_extension, A.callback}  # the steps whose recorded changes an assignment reads
 
 
 @dataclass
@@ -173,13 +174,13 @@ class Writer:
 
     def _history(self, ev: list, tid: int, t0: int, s: Sample, agent: tuple[int, str]) -> dict:
         rng, clock, cast = self.rng, self.clock, self.cast
-        self._event(ev, tid, "intake", t0, agent, "agent", None, "received", "received", None,
+        self._event(ev, tid, A.intake, t0, agent, "agent", None, "received", "received", None,
                     '{"state": "received"}', '{"state": "received"}')  # fmt: skip
         if s.request_type in ANSWERABLE and rng.random() < 0.55:  # 直接答复
             t1 = t0 + rng.randint(180, 900)
-            self._event(ev, tid, "answer", t1, agent, "agent", None, "received", "received", None,
+            self._event(ev, tid, A.answer, t1, agent, "agent", None, "received", "received", None,
                         '{"answer": null, "knowledge_ref": null}', f'{{"answer": {ANSWER}, "knowledge_ref": null}}')
-            self._event(ev, tid, "close", t1, agent, "agent", None, "received", "closed", "直接答复办结",
+            self._event(ev, tid, A.close, t1, agent, "agent", None, "received", "closed", "直接答复办结",
                         '{"state": "received", "closed_at": null}', f'{{"state": "closed", "closed_at": {_iso(t1)}}}')
             return {"answer": ANSWER_TEXT, "reply": None}
         right = cast.departments[s.department]
@@ -189,17 +190,17 @@ class Writer:
         detour = rng.random()
         if detour < 0.08:  # a wrong unit first: it returns the ticket, the supervisor re-dispatches
             wrong = rng.choice([d for d in cast.liaisons if d != right])
-            t = self._dispatch(ev, tid, t, "dispatch", agent, "agent", wrong, "received", s.request_type)
+            t = self._dispatch(ev, tid, t, A.dispatch, agent, "agent", wrong, "received", s.request_type)
             t = self._return(ev, tid, clock.add_hours(t, rng.uniform(0.3, 1.5)), wrong, 0)
-            t = self._dispatch(ev, tid, clock.add_hours(t, rng.uniform(0.3, 1.5)), "redispatch", cast.supervisor,
+            t = self._dispatch(ev, tid, clock.add_hours(t, rng.uniform(0.3, 1.5)), A.redispatch, cast.supervisor,
                                "supervisor", right, "returned", s.request_type)  # fmt: skip
         elif detour < 0.11:  # the right unit tries to return it; the supervisor insists
-            t = self._dispatch(ev, tid, t, "dispatch", agent, "agent", right, "received", s.request_type)
+            t = self._dispatch(ev, tid, t, A.dispatch, agent, "agent", right, "received", s.request_type)
             t = self._return(ev, tid, clock.add_hours(t, rng.uniform(0.3, 1.5)), right, 0)
-            t = self._dispatch(ev, tid, clock.add_hours(t, rng.uniform(0.3, 1.0)), "insist", cast.supervisor,
+            t = self._dispatch(ev, tid, clock.add_hours(t, rng.uniform(0.3, 1.0)), A.insist, cast.supervisor,
                                "supervisor", right, "returned", s.request_type)  # fmt: skip
         else:
-            t = self._dispatch(ev, tid, t, "dispatch", agent, "agent", right, "received", s.request_type)
+            t = self._dispatch(ev, tid, t, A.dispatch, agent, "agent", right, "received", s.request_type)
         reply_at = max(t0 + interval, t + 3 * HOUR)
         self._handle(ev, tid, t, reply_at, right, s.request_type, reply_index)
         return {"answer": None, "reply": reply_text}
@@ -216,7 +217,7 @@ class Writer:
         return t
 
     def _return(self, ev: list, tid: int, t: int, unit: int, count: int) -> int:
-        self._event(ev, tid, "return", t, self.cast.liaisons[unit], "liaison", unit, "dispatched", "returned",
+        self._event(ev, tid, A.return_, t, self.cast.liaisons[unit], "liaison", unit, "dispatched", "returned",
                     RETURN_NOTE, f'{{"state": "dispatched", "return_count": {count}}}',
                     f'{{"state": "returned", "return_count": {count + 1}}}')  # fmt: skip
         return t
@@ -228,50 +229,50 @@ class Writer:
         reply_due = ev[-1].pop()
         late_sign = rng.random() < 0.1
         signed = clock.add_hours(dispatched, rng.uniform(2.5, 6) if late_sign else rng.uniform(0.2, 1.8))
-        self._event(ev, tid, "sign", signed, liaison, "liaison", unit, "dispatched", "in_progress", None,
+        self._event(ev, tid, A.sign, signed, liaison, "liaison", unit, "dispatched", "in_progress", None,
                     '{"state": "dispatched", "sla_flag": null}', '{"state": "in_progress", "sla_flag": null}')
         # the longest real intervals run past as_of, where the history is cut anyway: keep them in the clock's range
         reply_at = max(min(reply_at, self.as_of + 30 * 86400), signed + HOUR)
         if reply_at > reply_due > signed + HOUR and rng.random() < 0.5:  # asks for more time before the deadline
             asked = signed + int((reply_due - signed) * 0.7)
             days = 5 if reply_at > clock.add_days(reply_due, 3) else 3
-            self._event(ev, tid, "request_extension", asked, liaison, "liaison", unit, "in_progress", "in_progress",
+            self._event(ev, tid, A.request_extension, asked, liaison, "liaison", unit, "in_progress", "in_progress",
                         None, '{"pending_extension_days": null}', f'{{"pending_extension_days": {days}}}')
             decided = asked + 2 * HOUR
             if rng.random() < 0.8:
                 due = clock.add_days(reply_due, days)
-                self._event(ev, tid, "approve_extension", decided, supervisor, "supervisor", unit, "in_progress",
+                self._event(ev, tid, A.approve_extension, decided, supervisor, "supervisor", unit, "in_progress",
                             "in_progress", "同意延期，请按期答复。", f'{{"pending_extension_days": {days}}}',
                             f'{{"pending_extension_days": null, "reply_due_at": {_iso(due)}, '
                             f'"extended_days": {days}}}')  # fmt: skip
             else:
-                self._event(ev, tid, "refuse_extension", decided, supervisor, "supervisor", unit, "in_progress",
+                self._event(ev, tid, A.refuse_extension, decided, supervisor, "supervisor", unit, "in_progress",
                             "in_progress", "不同意延期，请在原时限内答复。", f'{{"pending_extension_days": {days}}}',
                             '{"pending_extension_days": null}')  # fmt: skip
             reply_at = max(reply_at, decided + HOUR)
-        self._event(ev, tid, "reply", reply_at, liaison, "liaison", unit, "in_progress", "replied", None,
+        self._event(ev, tid, A.reply, reply_at, liaison, "liaison", unit, "in_progress", "replied", None,
                     '{"state": "in_progress", "latest_reply": null}',
                     f'{{"state": "replied", "latest_reply": {self.reply_json[reply_index]}}}')  # fmt: skip
         accepted = clock.add_hours(reply_at, rng.uniform(0.5, 3))
         due = clock.add_days(accepted, self.limits.callback_working_days)
-        self._event(ev, tid, "accept_reply", accepted, supervisor, "supervisor", unit, "replied", "callback_pending",
+        self._event(ev, tid, A.accept_reply, accepted, supervisor, "supervisor", unit, "replied", "callback_pending",
                     None, '{"state": "replied", "callback_due_at": null}',
                     f'{{"state": "callback_pending", "callback_due_at": {_iso(due)}}}')  # fmt: skip
         called = clock.add_hours(accepted, rng.uniform(3, 9))
         agent = cast.agents[tid % len(cast.agents)]
         satisfied = reopened or rng.random() < 0.88
         verdict = "satisfied" if satisfied else "dissatisfied"
-        self._event(ev, tid, "callback", called, agent, "agent", unit, "callback_pending", "callback_pending",
+        self._event(ev, tid, A.callback, called, agent, "agent", unit, "callback_pending", "callback_pending",
                     None, '{"satisfaction": null}', f'{{"satisfaction": "{verdict}"}}')  # fmt: skip
         if satisfied:
-            self._event(ev, tid, "close", called, agent, "agent", unit, "callback_pending", "closed", "回访满意，办结",
+            self._event(ev, tid, A.close, called, agent, "agent", unit, "callback_pending", "closed", "回访满意，办结",
                         '{"state": "callback_pending", "closed_at": null}',
                         f'{{"state": "closed", "closed_at": {_iso(called)}}}')  # fmt: skip
             return
         # dissatisfied: reopened (重办) and dispatched back to the same unit at once, as service.callback does
-        self._event(ev, tid, "reopen", called, agent, "agent", unit, "callback_pending", "reopened", "回访不满意，重办",
+        self._event(ev, tid, A.reopen, called, agent, "agent", unit, "callback_pending", "reopened", "回访不满意，重办",
                     '{"state": "callback_pending", "reopen_count": 0}', '{"state": "reopened", "reopen_count": 1}')
-        self._dispatch(ev, tid, called, "dispatch", agent, "agent", unit, "reopened", request_type)
+        self._dispatch(ev, tid, called, A.dispatch, agent, "agent", unit, "reopened", request_type)
         again = called + max(4 * HOUR, int(self.replies[reply_index][0] * rng.uniform(0.2, 0.6)))
         self._handle(ev, tid, called, again, unit, request_type, reply_index, reopened=True)
 
@@ -300,25 +301,25 @@ def _state_of(ev: list) -> dict:
     fields: dict = {"state": ev[-1][9]}
     for e in ev:
         action, at = e[2], e[3]
-        if action in ("dispatch", "redispatch", "insist"):
+        if action in DISPATCHES:
             after = json.loads(e[12])
             fields |= {"department_id": after["department_id"], "dispatched_at": at,
                        "sign_due_at": _epoch(after["sign_due_at"]), "reply_due_at": _epoch(after["reply_due_at"])}
-        elif action == "approve_extension":
+        elif action == A.approve_extension:
             after = json.loads(e[12])
             fields["reply_due_at"] = _epoch(after["reply_due_at"])
             fields["extended_days"] = fields.get("extended_days", 0) + after["extended_days"]
-        elif action == "return":
+        elif action == A.return_:
             fields["return_count"] = fields.get("return_count", 0) + 1
-        elif action == "reopen":
+        elif action == A.reopen:
             fields["reopen_count"] = fields.get("reopen_count", 0) + 1
-        elif action == "callback":
+        elif action == A.callback:
             fields["satisfaction"] = json.loads(e[12])["satisfaction"]
-        elif action == "close":
+        elif action == A.close:
             fields["closed_at"] = at
-        elif action == "answer":
+        elif action == A.answer:
             fields["answer"] = True
-        elif action == "reply":
+        elif action == A.reply:
             fields["latest_reply"] = True
     for e in ev:  # dispatch rows carried the reply due for the extension step
         del e[13:]

@@ -117,7 +117,7 @@ class WorkCalendar:
         if d in self.overrides.workdays:
             return True
         try:
-            return chinese_calendar.is_workday(d)
+            return bool(chinese_calendar.is_workday(d))  # the package is untyped
         except NotImplementedError:
             self._warn_unknown_year(d.year)
             return d.weekday() < 5

@@ -150,26 +150,29 @@ def about_this_city(message: Message) -> bool:
     return bool(_THIS_CITY.search(text)) or not _OTHER_CITY.search(text)
 
 
-def _streets(cast: Cast) -> dict[str, str]:
+def _streets(department_names: dict[str, str]) -> dict[str, str]:
     """'桂花坪街道' → 'A2-GHP': street offices as the messages name them (without district and office)."""
     streets = {}
-    for code, name in cast.department_names.items():
+    for code, name in department_names.items():
         found = re.fullmatch(r"A\d(?:区|县|市)(.+?(?:街道|镇|乡))(?:办事处|人民政府)", name)
         if found:
             streets[found.group(1)] = code
     return streets
 
 
-def _district_governments(cast: Cast) -> dict[str, str]:
-    return {
-        name.removesuffix("人民政府"): code for code, name in cast.department_names.items() if code.endswith("-GOV")
-    }
+def _district_governments(department_names: dict[str, str]) -> dict[str, str]:
+    return {name.removesuffix("人民政府"): code for code, name in department_names.items() if code.endswith("-GOV")}
 
 
 @dataclass(frozen=True)
 class Places:
     streets: dict[str, str]
     district_governments: dict[str, str]
+
+
+def places_for(department_names: dict[str, str]) -> Places:
+    """The places the messages name, resolved against the catalogue's departments (code → name)."""
+    return Places(_streets(department_names), _district_governments(department_names))
 
 
 def draft_for(message: Message, topics: dict[str, str], places: Places) -> tuple[TicketDraft, str]:
@@ -219,7 +222,7 @@ def plan(messages: list[Message], topics: dict[str, str], cast: Cast, ticket_cou
     """Choose the messages, give each a fate, and plan its steps. Deterministic for the old tickets."""
     rng = random.Random(RANDOM_SEED)
     messages = [m for m in messages if m.time >= OLDEST and about_this_city(m)]
-    places = Places(_streets(cast), _district_governments(cast))
+    places = places_for(cast.department_names)
     drafts = {m: draft_for(m, topics, places) for m in messages}
     stories: list[Story] = []
 

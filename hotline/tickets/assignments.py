@@ -18,10 +18,12 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from hotline.db import UTCDateTime
 from hotline.tickets.models import TicketEvent
+from hotline.tickets.registry import STEPS, Assignment
+from hotline.tickets.states import Action
 
-DISPATCHES = ("dispatch", "redispatch", "insist")
-FOLLOWED = (*DISPATCHES, "sign", "return", "request_extension", "approve_extension", "reply", "accept_reply",
-            "callback", "reopen")  # fmt: skip
+# Which steps start or touch an assignment is declared with the steps (registry.Step.assignment).
+DISPATCHES = tuple(s.action.value for s in STEPS.values() if s.assignment == Assignment.starts)
+FOLLOWED = (*DISPATCHES, *(s.action.value for s in STEPS.values() if s.assignment == Assignment.follows))
 
 
 @dataclass
@@ -57,22 +59,22 @@ def start(ticket_id: int, at: datetime, after: Mapping[str, Any]) -> AssignmentF
 
 def apply(facts: "AssignmentFacts | TicketAssignment", action: str, at: datetime, after: Mapping[str, Any]) -> None:
     """What a later step of the ticket changes on its current assignment (dispatches start a new one)."""
-    if action == "sign":
+    if action == Action.sign:
         facts.signed_at = facts.signed_at or at
-    elif action == "return":
+    elif action == Action.return_:
         facts.returned_at, facts.current = at, False
-    elif action == "reopen":
+    elif action == Action.reopen:
         facts.current = False
-    elif action == "request_extension":
+    elif action == Action.request_extension:
         facts.extension_requested_at = facts.extension_requested_at or at
-    elif action == "approve_extension":
+    elif action == Action.approve_extension:
         facts.extension_approved_at = facts.extension_approved_at or at
         facts.reply_due_at = _when(after.get("reply_due_at")) or facts.reply_due_at
-    elif action == "reply":
+    elif action == Action.reply:
         facts.last_reply_at = at
-    elif action == "accept_reply" and facts.replied_at is None:
+    elif action == Action.accept_reply and facts.replied_at is None:
         facts.replied_at, facts.reply_accepted_at = facts.last_reply_at, at
-    elif action == "callback" and facts.callback is None:
+    elif action == Action.callback and facts.callback is None:
         facts.callback, facts.callback_at = after.get("satisfaction"), at
 
 

@@ -42,12 +42,10 @@ def shown_caller(
     return ShownCaller(mask_phone(phone), name, mask_phone(callback_phone), False)
 
 
-EMERGENCY_PARTNERS = frozenset({"110", "119", "120"})
-
-
-def partner_may_know_caller(confidential: bool, partner: str) -> bool:
-    """A partner gets the caller's number to call back; a 保密 ticket's caller only reaches emergency services."""
-    return not confidential or partner in EMERGENCY_PARTNERS
+def partner_may_know_caller(confidential: bool, emergency: bool) -> bool:
+    """A partner gets the caller's number to call back; a 保密 ticket's caller only reaches emergency services
+    (110 / 119 / 120: routing/linkage/partners.py)."""
+    return not confidential or emergency
 
 
 def mask_numbers(text: str) -> str:

@@ -10,8 +10,9 @@ from hotline.directory.models import Department
 from hotline.tickets.models import Attachment, Ticket, TicketEvent
 from hotline.tickets.permissions import check_can_see, check_reads_tickets
 from hotline.tickets.privacy import OUTSIDE, inside_centre, mask_numbers, shown_caller
+from hotline.tickets.registry import action_name, allowed_actions
 from hotline.tickets.schemas import AttachmentOut, DepartmentRef, EventOut, TicketOut
-from hotline.tickets.states import ACTION_NAMES, OPEN_STATES, STATE_NAMES, Action, TicketState
+from hotline.tickets.states import OPEN_STATES, STATE_NAMES, TicketState
 from hotline.tickets.steps import find_ticket
 
 _S = TicketState
@@ -67,6 +68,7 @@ def to_out(
         has_call=ticket.call_id is not None,
         state_name=STATE_NAMES[TicketState(ticket.state)],
         parent_number=parents.get(ticket.parent_id) if ticket.parent_id else None,
+        allowed_actions=allowed_actions(ticket, viewer_role),
     )
 
 
@@ -127,7 +129,7 @@ def timeline(session: Session, actor: Actor, number: str) -> list[EventOut]:
         EventOut(
             id=e.id,
             action=e.action,
-            action_name=ACTION_NAMES.get(Action(e.action), e.action),
+            action_name=action_name(e.action),
             at=e.at,
             actor_name=e.actor_name,
             actor_role=e.actor_role,

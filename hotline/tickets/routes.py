@@ -1,5 +1,7 @@
 """The ticket API: intake, every lifecycle step, lists and queues, the timeline and attachments.
 
+The step routes are made from the declarations in tickets/registry.py (one per step with a handler).
+
 Illegal steps answer 409 with the reason; steps outside a role answer 403; bad input answers 422.
 """
 
@@ -24,24 +26,10 @@ from hotline.tickets.bulk import BulkIn, BulkOut, run_bulk
 from hotline.tickets.calls import TicketCall, ticket_call, ticket_recording
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.queries import outs, queue_counts, timeline, visible_ticket
-from hotline.tickets.schemas import (
-    AnswerIn,
-    CallbackIn,
-    DecisionIn,
-    DispatchIn,
-    EventOut,
-    ExtensionIn,
-    InsistIn,
-    MergeIn,
-    NoteIn,
-    ReasonIn,
-    ReviewIn,
-    TicketIn,
-    TicketOut,
-    TicketPage,
-)
+from hotline.tickets.registry import Step, describe, routed, sharing, step_of
+from hotline.tickets.schemas import EventOut, TicketIn, TicketOut, TicketPage
 from hotline.tickets.search import TicketFilters, export_xlsx, search_tickets
-from hotline.tickets.states import RequestType, TicketState
+from hotline.tickets.states import Action, RequestType, TicketState
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -188,48 +176,12 @@ def attachment(number: Number, attachment_id: IdPath, session: SessionDep, actor
     return FileResponse(attachment_path(item.storage_key), media_type=item.content_type, filename=item.filename)
 
 
-@router.post("/{number}/answer", response_model=TicketOut, summary="直接答复")
-def answer(number: Number, body: AnswerIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    ticket = service.answer(session, actor, number, body.text, body.knowledge_ref, body.callback)
-    return _out(session, ticket, actor.role)
-
-
-@router.post("/{number}/dispatch", response_model=TicketOut, summary="派单")
-def dispatch(number: Number, body: DispatchIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.dispatch(session, actor, number, body.department_id, body.note), actor.role)
-
-
-@router.post("/{number}/sign", response_model=TicketOut, summary="签收（联络员）")
-def sign(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.sign(session, actor, number, body.note), actor.role)
-
-
-@router.post("/{number}/return", response_model=TicketOut, summary="退单（联络员）")
-def return_ticket(number: Number, body: ReasonIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.return_ticket(session, actor, number, body.reason), actor.role)
-
-
-@router.post("/{number}/redispatch", response_model=TicketOut, summary="改派（退单审核）")
-def redispatch(number: Number, body: DispatchIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.redispatch(session, actor, number, body.department_id, body.note), actor.role)
-
-
-@router.post("/{number}/insist", response_model=TicketOut, summary="维持原派（退单审核）")
-def insist(number: Number, body: InsistIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.insist(session, actor, number, body.note), actor.role)
-
-
-@router.post("/{number}/extension", response_model=TicketOut, summary="申请延期（联络员）")
-def request_extension(number: Number, body: ExtensionIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.request_extension(session, actor, number, body.days, body.reason), actor.role)
-
-
-@router.post("/{number}/extension/decision", response_model=TicketOut, summary="审核延期申请")
-def decide_extension(number: Number, body: DecisionIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.decide_extension(session, actor, number, body.approve, body.note), actor.role)
-
-
-@router.post("/{number}/reply", response_model=TicketOut, summary="答复（联络员，可带附件）")
+@router.post(
+    "/{number}/reply",
+    response_model=TicketOut,
+    summary=step_of(Action.reply).summary,
+    description=describe([step_of(Action.reply)]),
+)
 async def reply(
     number: Number,
     session: SessionDep,
@@ -244,27 +196,22 @@ async def reply(
     return await run_in_threadpool(_out, session, ticket, actor.role)
 
 
-@router.post("/{number}/reply/review", response_model=TicketOut, summary="审核答复（通过 / 退回）")
-def review_reply(number: Number, body: ReviewIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.review_reply(session, actor, number, body.accept, body.note), actor.role)
+def _step_route(declared: Step) -> None:
+    """POST /api/tickets/{number}/<path>: the step's body in, the ticket (with its new allowed_actions) out."""
+    handler, body_model = declared.handler, declared.body
+
+    def endpoint(number: Number, body: body_model, session: SessionDep, actor: CurrentActor) -> TicketOut:  # type: ignore[valid-type]
+        return _out(session, handler(session, actor, number, **body.model_dump()), actor.role)
+
+    endpoint.__name__ = handler.__name__  # keeps the OpenAPI operation ids the hand-written routes had
+    router.post(
+        f"/{{number}}/{declared.path}",
+        response_model=TicketOut,
+        summary=declared.summary,
+        description=describe(sharing(declared.path)),
+    )(endpoint)
 
 
-@router.post("/{number}/callback", response_model=TicketOut, summary="回访（满意办结 / 不满意重办、改派或督办）")
-def callback(number: Number, body: CallbackIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    ticket = service.callback(session, actor, number, body.satisfied, body.note, body.then, body.department_id)
-    return _out(session, ticket, actor.role)
-
-
-@router.post("/{number}/merge", response_model=TicketOut, summary="并单：并入一张未办结的主单")
-def merge(number: Number, body: MergeIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.merge(session, actor, number, body.into_number, body.note), actor.role)
-
-
-@router.post("/{number}/supervise", response_model=TicketOut, summary="督办")
-def supervise(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.supervise(session, actor, number, body.note), actor.role)
-
-
-@router.post("/{number}/remind", response_model=TicketOut, summary="催办")
-def remind(number: Number, body: NoteIn, session: SessionDep, actor: CurrentActor) -> TicketOut:
-    return _out(session, service.remind(session, actor, number, body.note), actor.role)
+for _declared in routed():
+    if _declared.body is not None:  # the reply (a form with files) is written out above
+        _step_route(_declared)

@@ -76,6 +76,9 @@ class TicketOut(BaseModel):
     supervised: bool
     satisfaction: str | None
     version: int
+    allowed_actions: list[str] = Field(
+        default=[], description="the steps (Action values) this viewer may take on the ticket now; pages show these"
+    )
 
 
 class TicketPage(BaseModel):

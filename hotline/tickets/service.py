@@ -21,6 +21,7 @@ from hotline.tickets.attachments import StoredFile
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
 from hotline.tickets.permissions import check_can_see, check_permitted
+from hotline.tickets.registry import handles
 from hotline.tickets.states import OPEN_STATES, Action, Channel, RequestType, TicketState, Urgency
 from hotline.tickets.steps import check_state, claim, find_ticket, record, step
 from hotline.tickets.words import store_words
@@ -96,11 +97,13 @@ def _close_children(session: Session, parent: Ticket, actor: Actor) -> None:
         )
 
 
-def _close(session: Session, ticket: Ticket, actor: Actor, note: str | None, **changes: object) -> None:
+def close_ticket(session: Session, ticket: Ticket, actor: Actor, note: str | None, **changes: object) -> None:
+    """办结 inside another step's transaction: merged children close with the ticket (linkage closes so too)."""
     record(session, ticket, actor, Action.close, {"state": TicketState.closed, "closed_at": utcnow(), **changes}, note)
     _close_children(session, ticket, actor)
 
 
+@handles(Action.answer)
 def answer(
     session: Session, actor: Actor, number: str, text: str, knowledge_ref: str | None = None, callback: bool = False
 ) -> Ticket:
@@ -114,7 +117,7 @@ def answer(
             record(session, ticket, actor, Action.answer, changes, note=text.strip())
         else:
             record(session, ticket, actor, Action.answer, changes, note=text.strip())
-            _close(session, ticket, actor, "直接答复办结")
+            close_ticket(session, ticket, actor, "直接答复办结")
     return ticket
 
 
@@ -133,6 +136,7 @@ def _dispatch_changes(ticket: Ticket, department_id: int) -> dict:
     }
 
 
+@handles(Action.dispatch)
 def dispatch(session: Session, actor: Actor, number: str, department_id: int, note: str | None = None) -> Ticket:
     """派单: to a department, starting the sign-for and handling clocks."""
     with step(session, actor, number, Action.dispatch) as ticket:
@@ -141,6 +145,7 @@ def dispatch(session: Session, actor: Actor, number: str, department_id: int, no
     return ticket
 
 
+@handles(Action.sign)
 def sign(session: Session, actor: Actor, number: str, note: str | None = None) -> Ticket:
     """签收: the department's liaison takes the ticket; it is now being handled."""
     with step(session, actor, number, Action.sign) as ticket:
@@ -154,6 +159,7 @@ def _required(text: str | None, what: str, code: str) -> str:
     return text.strip()
 
 
+@handles(Action.return_)
 def return_ticket(session: Session, actor: Actor, number: str, reason: str) -> Ticket:
     """退单: a wrong dispatch goes back to the centre with a reason."""
     reason = _required(reason, "退单理由", "reason_required")
@@ -163,6 +169,7 @@ def return_ticket(session: Session, actor: Actor, number: str, reason: str) -> T
     return ticket
 
 
+@handles(Action.redispatch)
 def redispatch(session: Session, actor: Actor, number: str, department_id: int, note: str | None = None) -> Ticket:
     """改派: the centre accepts the return and sends the ticket to another department."""
     with step(session, actor, number, Action.redispatch) as ticket:
@@ -174,6 +181,7 @@ def redispatch(session: Session, actor: Actor, number: str, department_id: int, 
     return ticket
 
 
+@handles(Action.insist)
 def insist(session: Session, actor: Actor, number: str, note: str) -> Ticket:
     """维持原派: the centre refuses the return; the same department must handle it, clocks restart."""
     note = _required(note, "维持原派的理由", "reason_required")
@@ -185,6 +193,7 @@ def insist(session: Session, actor: Actor, number: str, note: str) -> Ticket:
 MAX_EXTENSION_DAYS = 30
 
 
+@handles(Action.request_extension)
 def request_extension(session: Session, actor: Actor, number: str, days: int, reason: str) -> Ticket:
     """延期申请: the department asks for more working days; the centre decides."""
     if not 1 <= days <= MAX_EXTENSION_DAYS:
@@ -198,6 +207,7 @@ def request_extension(session: Session, actor: Actor, number: str, days: int, re
     return ticket
 
 
+@handles(Action.approve_extension)
 def decide_extension(session: Session, actor: Actor, number: str, approve: bool, note: str | None = None) -> Ticket:
     """同意 / 不同意延期: approving moves the reply deadline by the requested working days."""
     action = Action.approve_extension if approve else Action.refuse_extension
@@ -225,6 +235,7 @@ def check_can_reply(session: Session, actor: Actor, number: str) -> None:
     session.rollback()
 
 
+@handles(Action.reply)
 def reply(session: Session, actor: Actor, number: str, text: str, attachments: Sequence[StoredFile] = ()) -> Ticket:
     """答复: the department reports what it did, with files if any; the centre reviews the reply."""
     if not text or len(text.strip()) < 5:
@@ -244,6 +255,7 @@ def reply(session: Session, actor: Actor, number: str, text: str, attachments: S
     return ticket
 
 
+@handles(Action.accept_reply)
 def review_reply(session: Session, actor: Actor, number: str, accept: bool, note: str | None = None) -> Ticket:
     """审核答复: accept (then call the caller back) or send back to the department to answer again."""
     action = Action.accept_reply if accept else Action.send_back_reply
@@ -262,6 +274,7 @@ def review_reply(session: Session, actor: Actor, number: str, accept: bool, note
 REOPEN_CHOICES = {"same": "派回原承办单位", "other": "改派其他单位", "supervise": "派回原承办单位并督办"}
 
 
+@handles(Action.callback)
 def callback(
     session: Session,
     actor: Actor,
@@ -280,7 +293,7 @@ def callback(
         verdict = "satisfied" if satisfied else "dissatisfied"
         record(session, ticket, actor, Action.callback, {"satisfaction": verdict}, note)
         if satisfied:
-            _close(session, ticket, actor, "回访满意，办结")
+            close_ticket(session, ticket, actor, "回访满意，办结")
         else:
             changes = {"state": TicketState.reopened, "reopen_count": ticket.reopen_count + 1}
             record(session, ticket, actor, Action.reopen, changes, "回访不满意，重办")
@@ -297,6 +310,7 @@ def callback(
     return ticket
 
 
+@handles(Action.merge)
 def merge(session: Session, actor: Actor, number: str, into_number: str, note: str | None = None) -> Ticket:
     """并单: a repeat request becomes a child of an open ticket and is closed together with it."""
     if number == into_number:
@@ -313,6 +327,7 @@ def merge(session: Session, actor: Actor, number: str, into_number: str, note: s
     return child
 
 
+@handles(Action.supervise)
 def supervise(session: Session, actor: Actor, number: str, note: str | None = None) -> Ticket:
     """督办: a manager (or the overdue clock) flags the ticket for close attention."""
     with step(session, actor, number, Action.supervise) as ticket:
@@ -320,6 +335,7 @@ def supervise(session: Session, actor: Actor, number: str, note: str | None = No
     return ticket
 
 
+@handles(Action.remind)
 def remind(session: Session, actor: Actor, number: str, note: str | None = None) -> Ticket:
     """催办: a reminder to the department holding the ticket."""
     with step(session, actor, number, Action.remind) as ticket:
@@ -332,6 +348,7 @@ __all__ = [
     "answer",
     "callback",
     "check_can_reply",
+    "close_ticket",
     "decide_extension",
     "dispatch",
     "insist",

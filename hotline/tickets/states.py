@@ -64,6 +64,8 @@ URGENCY_NAMES = {Urgency.normal: "普通", Urgency.high: "较急", Urgency.urgen
 
 
 class Action(StrEnum):
+    """Every step of a ticket's history. What each one needs and does is declared in tickets/registry.py."""
+
     intake = "intake"  # 受理
     answer = "answer"  # 直接答复
     dispatch = "dispatch"  # 派单
@@ -91,58 +93,3 @@ class Action(StrEnum):
     transfer_failed = "transfer_failed"  # 转办失败（投递用尽重试，系统记录）
     retry_transfer = "retry_transfer"  # 重新转办（中心对转办失败的工单）
 
-
-ACTION_NAMES = {
-    Action.intake: "受理",
-    Action.answer: "直接答复",
-    Action.dispatch: "派单",
-    Action.sign: "签收",
-    Action.return_: "退单",
-    Action.redispatch: "改派",
-    Action.insist: "维持原派",
-    Action.request_extension: "申请延期",
-    Action.approve_extension: "同意延期",
-    Action.refuse_extension: "不同意延期",
-    Action.reply: "答复",
-    Action.accept_reply: "答复审核通过",
-    Action.send_back_reply: "答复退回",
-    Action.callback: "回访",
-    Action.reopen: "重办",
-    Action.close: "办结",
-    Action.merge: "并单",
-    Action.supervise: "督办",
-    Action.remind: "催办",
-    Action.near_due: "临期预警",
-    Action.overdue: "超期",
-    Action.transfer: "转办联动单位",
-    Action.partner_update: "联动反馈",
-    Action.partner_intake: "联动转入",
-    Action.transfer_failed: "转办失败",
-    Action.retry_transfer: "重新转办",
-}
-
-# Where each step may start from. Steps that keep the state (supervise, remind) list the states they apply to.
-ALLOWED_FROM: dict[Action, frozenset[TicketState]] = {
-    # A failed transfer (转办失败) is the centre's again: it may also handle the matter itself.
-    Action.answer: frozenset({TicketState.received, TicketState.reopened, TicketState.transfer_failed}),
-    Action.dispatch: frozenset({TicketState.received, TicketState.reopened, TicketState.transfer_failed}),
-    Action.sign: frozenset({TicketState.dispatched}),
-    Action.return_: frozenset({TicketState.dispatched}),
-    Action.redispatch: frozenset({TicketState.returned}),
-    Action.insist: frozenset({TicketState.returned}),
-    Action.request_extension: frozenset({TicketState.in_progress}),
-    Action.approve_extension: frozenset({TicketState.in_progress}),
-    Action.refuse_extension: frozenset({TicketState.in_progress}),
-    Action.reply: frozenset({TicketState.in_progress}),
-    Action.accept_reply: frozenset({TicketState.replied}),
-    Action.send_back_reply: frozenset({TicketState.replied}),
-    Action.callback: frozenset({TicketState.callback_pending}),
-    Action.merge: frozenset({TicketState.received, TicketState.reopened}),
-    Action.supervise: OPEN_STATES,
-    Action.remind: frozenset({TicketState.dispatched, TicketState.in_progress, TicketState.replied}),
-    # A police or city-management matter goes to the partner before any department has it (or after a return).
-    Action.transfer: frozenset({TicketState.received, TicketState.reopened, TicketState.returned}),
-    Action.partner_update: frozenset({TicketState.transferred}),
-    Action.transfer_failed: frozenset({TicketState.transferred}),
-    Action.retry_transfer: frozenset({TicketState.transfer_failed}),
-}

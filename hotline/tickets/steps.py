@@ -19,7 +19,8 @@ from hotline.events import Event, publish_after_commit
 from hotline.tickets.assignments import follow_step
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.permissions import check_can_see, check_permitted
-from hotline.tickets.states import ACTION_NAMES, ALLOWED_FROM, STATE_NAMES, Action, TicketState
+from hotline.tickets.registry import action_name, allowed_from
+from hotline.tickets.states import STATE_NAMES, Action, TicketState
 
 
 def find_ticket(session: Session, number: str) -> Ticket:
@@ -30,11 +31,11 @@ def find_ticket(session: Session, number: str) -> Ticket:
 
 
 def check_state(ticket: Ticket, action: Action) -> None:
-    allowed = ALLOWED_FROM[action]
+    allowed = allowed_from(action)
     if ticket.state not in allowed:
         expected = "、".join(STATE_NAMES[s] for s in TicketState if s in allowed)
         raise Conflict(
-            f"工单 {ticket.number} 当前为「{STATE_NAMES[TicketState(ticket.state)]}」，不能{ACTION_NAMES[action]}"
+            f"工单 {ticket.number} 当前为「{STATE_NAMES[TicketState(ticket.state)]}」，不能{action_name(action)}"
             f"（仅在{expected}时可以）",
             code="illegal_transition",
             state=ticket.state,
@@ -101,7 +102,7 @@ def record(
                 "ticket_id": ticket.id,
                 "number": ticket.number,
                 "action": action.value,
-                "action_name": ACTION_NAMES[action],
+                "action_name": action_name(action),
                 "from_state": from_state,
                 "state": ticket.state,
                 "department_id": ticket.department_id,

@@ -9,10 +9,10 @@ tickets without stored words (taken in before this table existed) are cut at rep
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel
 
-from classifier.text import tokenize
+from hotline.text import tokenize
 
 BODY_CHARS = 160  # the start of the body says what it is about; the rest repeats and digresses
-SEPARATOR = " "  # tokens never contain whitespace (classifier.text.tokenize strips and splits on it)
+SEPARATOR = " "  # tokens never contain whitespace (hotline.text.tokenize strips and splits on it)
 
 
 class TicketWords(SQLModel, table=True):

@@ -1,7 +1,8 @@
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.settings import cached_settings
 
 
 class AcdSettings(BaseSettings):
@@ -15,6 +16,6 @@ class AcdSettings(BaseSettings):
     tick_seconds: float = Field(default=1, gt=0)
 
 
-@lru_cache
+@cached_settings
 def get_acd_settings() -> AcdSettings:
     return AcdSettings()

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import typer
 
+from routing.linkage.partners import PARTNERS
+
 sim_app = typer.Typer(help="联动单位模拟服务（110 / 数字城管），供测试与演示", no_args_is_help=True)
 linkage_app = typer.Typer(help="联动：投递发件箱、查看与重投死信", no_args_is_help=True)
-
-SIM_PORTS = {"110": 9110, "119": 9119, "120": 9121, "city": 9120}
 
 
 def partner_sim(
@@ -17,7 +17,7 @@ def partner_sim(
     import uvicorn
 
     from hotline.settings import get_settings
-    from routing.linkage.settings import PARTNERS, get_linkage_settings
+    from routing.linkage.settings import get_linkage_settings
     from routing.linkage.sim import create_sim
 
     if partner not in PARTNERS:
@@ -27,7 +27,7 @@ def partner_sim(
     if not key:
         raise typer.BadParameter("请用 --key 或环境变量给出共享密钥")
     callback_url = (callback_url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    port = port or SIM_PORTS[partner]
+    port = port or PARTNERS[partner].sim_port
     typer.echo(f"模拟{partner}联动单位：http://{host}:{port}，回传到 {callback_url}")
     app = create_sim(partner, key, callback_url, step_seconds, state_file)
     uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -48,10 +48,8 @@ def _sim_command(partner: str, title: str) -> None:
     sim_app.command(partner)(command)
 
 
-_sim_command("110", "110 指挥中心")
-_sim_command("119", "119 消防救援指挥中心")
-_sim_command("120", "120 急救指挥中心")
-_sim_command("city", "数字城管平台")
+for _partner in PARTNERS.values():
+    _sim_command(_partner.code, _partner.name)
 
 
 @linkage_app.command("deliver")

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from routing.linkage.settings import PARTNERS, get_linkage_settings
+from routing.linkage.partners import PARTNERS
+from routing.linkage.settings import get_linkage_settings
 
 DEFAULT_PORTS = {"110": 9110, "119": 9119, "120": 9121, "city": 9120}
 
@@ -32,7 +33,7 @@ def start_demo_partners(callback_url: str, base_port: int = 0, host: str = "127.
     missing = [p for p in PARTNERS if not settings.url(p)]
     started = []
     for partner in missing:
-        port = base_port + PARTNERS.index(partner) if base_port else DEFAULT_PORTS[partner]
+        port = base_port + list(PARTNERS).index(partner) if base_port else DEFAULT_PORTS[partner]
         url = f"http://{host}:{port}"
         prefix = f"HOTLINE_LINKAGE_{partner.upper()}"
         os.environ[f"{prefix}_URL"] = url

@@ -11,9 +11,12 @@ from hotline.auth.deps import CurrentActor, SessionDep, require_roles
 from hotline.auth.models import Role
 from hotline.errors import Invalid, Unauthorized
 from hotline.tickets.queries import outs, visible_ticket
+from hotline.tickets.registry import describe, step_of
 from hotline.tickets.schemas import TicketOut
+from hotline.tickets.states import Action
 from routing.linkage import outbox, service
 from routing.linkage.nonces import remember_nonce
+from routing.linkage.partners import PARTNERS, partner_of
 from routing.linkage.protocol import StatusIn, TransferIn
 from routing.linkage.settings import get_linkage_settings, partner_name
 from routing.linkage.signing import check_signature
@@ -30,7 +33,7 @@ _REASONS = {
 
 
 class TransferRequest(BaseModel):
-    partner: Literal["110", "119", "120", "city"] = Field(description="110、119、120 或 city（数字城管）")
+    partner: Literal[tuple(PARTNERS)] = Field(description="110、119、120 或 city（数字城管）")  # type: ignore[valid-type]
     note: str | None = Field(default=None, max_length=500, description="转办说明")
 
 
@@ -65,7 +68,7 @@ class Signed(BaseModel):
 
 async def signed(partner: str, request: Request) -> Signed:
     """The request must carry a valid signature of the partner's shared key (checked before any JSON parsing)."""
-    service.check_partner(partner)
+    partner_of(partner)
     settings = get_linkage_settings()
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
@@ -87,7 +90,12 @@ def _parse(model: type[BaseModel], raw: bytes) -> BaseModel:
         raise Invalid(f"联动消息格式错误：{str(exc)[:200]}", code="bad_linkage_message") from None
 
 
-@router.post("/tickets/{number}/transfer", response_model=TicketOut, summary="一键转办 110 / 119 / 120 / 数字城管")
+@router.post(
+    "/tickets/{number}/transfer",
+    response_model=TicketOut,
+    summary=step_of(Action.transfer).summary,
+    description=describe([step_of(Action.transfer)]),
+)
 def transfer(number: str, body: TransferRequest, session: SessionDep, actor: CurrentActor) -> TicketOut:
     ticket = service.transfer(session, actor, number, body.partner, body.note)
     return outs(session, [ticket], actor.role)[0]
@@ -96,7 +104,8 @@ def transfer(number: str, body: TransferRequest, session: SessionDep, actor: Cur
 @router.post(
     "/tickets/{number}/transfer/retry",
     response_model=TicketOut,
-    summary="重新转办（转办失败的工单：同一转办重新投递）",
+    summary=step_of(Action.retry_transfer).summary,
+    description=describe([step_of(Action.retry_transfer)]),
 )
 def retry_transfer(number: str, body: RetryRequest, session: SessionDep, actor: CurrentActor) -> TicketOut:
     ticket = service.retry_transfer(session, actor, number, body.note)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
+from hotline.auth.models import Role
 from hotline.callers.models import Caller
 from hotline.callers.service import caller_for
 from hotline.clock import callback_due
@@ -19,21 +20,30 @@ from hotline.errors import Conflict, Invalid, NotFound
 from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.numbers import next_ticket_number
 from hotline.tickets.privacy import partner_may_know_caller
-from hotline.tickets.service import _close  # the lifecycle's own close: merged children close with the ticket
-from hotline.tickets.states import Action, Channel, RequestType, TicketState, Urgency
+from hotline.tickets.registry import Public, Step, declare, handles
+from hotline.tickets.service import close_ticket
+from hotline.tickets.states import Action, RequestType, TicketState, Urgency
 from hotline.tickets.steps import record, step
 from routing.linkage.models import InboundMessage, LinkageTransfer, OutboxMessage
-from routing.linkage.protocol import (
-    FINAL_STATUS,
-    RESULT_STATUSES,
-    STATUS_NAMES,
-    TRANSFER_PATHS,
-    StatusIn,
-    TransferIn,
-)
-from routing.linkage.settings import EMERGENCY, PARTNER_NAMES, PARTNERS, get_linkage_settings, partner_name
+from routing.linkage.partners import partner_of
+from routing.linkage.protocol import StatusIn, TransferIn
+from routing.linkage.settings import get_linkage_settings, partner_name
 
-CHANNELS = {"110": Channel.transfer_110, "city": Channel.city_management}
+# Linkage's own ticket steps, in the lifecycle's registry (roles, states, names, what callers read).
+declare(
+    Step(Action.transfer, "转办联动单位", frozenset({Role.agent, Role.supervisor}),
+         frozenset({TicketState.received, TicketState.reopened, TicketState.returned}), path="transfer",
+         summary="一键转办 110 / 119 / 120 / 数字城管", public=Public("已转交联动单位（110 或数字城管）办理")),
+    # Only the partners' signed callbacks (the system) report their progress or hand tickets over.
+    Step(Action.partner_update, "联动反馈", frozenset(), frozenset({TicketState.transferred}),
+         public=Public("联动单位反馈：{actor}已更新办理进展")),
+    Step(Action.partner_intake, "联动转入", frozenset(), public=Public("您的诉求已受理", shared=None)),
+    # The outbox records it when delivery gives up; the desk then re-sends (or answers / dispatches itself).
+    Step(Action.transfer_failed, "转办失败", frozenset(), frozenset({TicketState.transferred})),
+    Step(Action.retry_transfer, "重新转办", frozenset({Role.agent, Role.supervisor}),
+         frozenset({TicketState.transfer_failed}), path="transfer/retry",
+         summary="重新转办（转办失败的工单：同一转办重新投递）"),
+)  # fmt: skip
 
 
 def partner_actor(partner: str) -> Actor:
@@ -45,14 +55,8 @@ def partner_actor(partner: str) -> Actor:
 SYSTEM = Actor(id=None, name="联动发件箱", role="system")
 
 
-def check_partner(partner: str) -> str:
-    if partner not in PARTNERS:
-        raise NotFound(f"没有名为 {partner} 的联动单位（可选：{'、'.join(PARTNERS)}）", code="unknown_partner")
-    return partner
-
-
 def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, note: str | None) -> dict:
-    known = ticket.caller_id and partner_may_know_caller(ticket.confidential, partner)
+    known = ticket.caller_id and partner_may_know_caller(ticket.confidential, partner_of(partner).emergency)
     phone = session.get(Caller, ticket.caller_id) if known else None
     payload: dict = {
         "idempotency_key": key,
@@ -77,11 +81,12 @@ def _transfer_payload(session: Session, ticket: Ticket, partner: str, key: str, 
     return payload
 
 
+@handles(Action.transfer)
 def transfer(session: Session, actor: Actor, number: str, partner: str, note: str | None = None) -> Ticket:
     """转办联动单位: the ticket waits for the partner; the message goes out through the outbox."""
-    check_partner(partner)
+    declared = partner_of(partner)
     if not get_linkage_settings().url(partner):
-        raise Invalid(f"尚未配置{PARTNER_NAMES[partner]}的联动地址，无法转办", code="partner_not_configured")
+        raise Invalid(f"尚未配置{declared.name}的联动地址，无法转办", code="partner_not_configured")
     with step(session, actor, number, Action.transfer) as ticket:
         key = uuid.uuid4().hex
         text = f"转{partner_name(partner)}" + (f"：{note.strip()}" if note and note.strip() else "")
@@ -90,7 +95,7 @@ def transfer(session: Session, actor: Actor, number: str, partner: str, note: st
         session.add(link)
         session.flush()
         payload = _transfer_payload(session, ticket, partner, key, note)
-        session.add(OutboxMessage(partner=partner, transfer_id=link.id, path=TRANSFER_PATHS[partner], payload=payload))
+        session.add(OutboxMessage(partner=partner, transfer_id=link.id, path=declared.transfer_path, payload=payload))
     return ticket
 
 
@@ -115,6 +120,7 @@ def transfer_gave_up(session: Session, message: OutboxMessage, mark_dead, reason
     return True
 
 
+@handles(Action.retry_transfer)
 def retry_transfer(session: Session, actor: Actor, number: str, note: str | None = None) -> Ticket:
     """重新转办: the failed transfer's message goes out again (same idempotency key: a partner that did get it
     after all opens no second case) and the ticket waits on the partner again."""
@@ -128,7 +134,7 @@ def retry_transfer(session: Session, actor: Actor, number: str, note: str | None
         if message is None:
             raise Conflict(f"工单 {number} 没有可重发的转办", code="no_failed_transfer")
         if not get_linkage_settings().url(link.partner):
-            raise Invalid(f"尚未配置{PARTNER_NAMES[link.partner]}的联动地址，无法转办", code="partner_not_configured")
+            raise Invalid(f"尚未配置{partner_of(link.partner).name}的联动地址，无法转办", code="partner_not_configured")
         from routing.linkage.outbox import requeue
 
         requeue(session, message)
@@ -153,8 +159,8 @@ def _seen(session: Session, partner: str, message_id: str) -> InboundMessage | N
 
 
 def _status_note(partner: str, body: StatusIn) -> str:
-    name = STATUS_NAMES[partner][body.status]
-    parts = [f"{partner_name(partner)}{name}"]
+    declared = partner_of(partner)
+    parts = [f"{partner_name(partner)}{declared.statuses[body.status]}"]
     if body.case_id:
         parts.append(f"（案件号 {body.case_id}）")
     if body.note:
@@ -168,9 +174,9 @@ def _status_note(partner: str, body: StatusIn) -> str:
 
 def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
     """联动反馈: append the partner's status to the ticket; their final status ends our wait."""
-    check_partner(partner)
-    if body.status not in STATUS_NAMES[partner]:
-        known = "、".join(STATUS_NAMES[partner])
+    declared = partner_of(partner)
+    if body.status not in declared.statuses:
+        known = "、".join(declared.statuses)
         raise Invalid(f"未知的联动状态 {body.status}（可选：{known}）", code="unknown_status")
     if _seen(session, partner, body.event_id):
         session.rollback()
@@ -201,14 +207,14 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
         with step(session, actor, ticket.number, Action.partner_update) as ticket:
             session.add_all([message, link])
             changes: dict = {}
-            if body.status in RESULT_STATUSES[partner] and body.note:
+            if body.status in declared.result_statuses and body.note:
                 changes["latest_reply"] = body.note.strip()
-            final = body.status == FINAL_STATUS[partner]
-            if final and partner == "city":
+            final = body.status == declared.final_status
+            if final and not declared.emergency:
                 changes |= {"state": TicketState.callback_pending, "callback_due_at": callback_due(utcnow())}
             record(session, ticket, actor, Action.partner_update, changes, _status_note(partner, body))
-            if final and partner in EMERGENCY:
-                _close(session, ticket, actor, f"{partner} 已结案，工单办结")
+            if final and declared.emergency:
+                close_ticket(session, ticket, actor, f"{partner} 已结案，工单办结")
     except IntegrityError:
         # The same callback raced itself in from two connections: the other one won.
         session.rollback()
@@ -218,9 +224,9 @@ def apply_status(session: Session, partner: str, body: StatusIn) -> Outcome:
 
 def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcome:
     """联动转入: a non-police matter from 110 (or a case from 数字城管) becomes a ticket in the dispatch queue."""
-    check_partner(partner)
-    if partner not in CHANNELS:
-        raise Invalid(f"{PARTNER_NAMES[partner]}不向热线转入案件", code="partner_sends_no_cases")
+    declared = partner_of(partner)
+    if declared.channel is None:
+        raise Invalid(f"{declared.name}不向热线转入案件", code="partner_sends_no_cases")
     try:
         RequestType(body.request_type)
     except ValueError:
@@ -236,7 +242,7 @@ def receive_transfer(session: Session, partner: str, body: TransferIn) -> Outcom
         now = utcnow()
         ticket = Ticket(
             number=next_ticket_number(session, now),
-            channel=CHANNELS[partner],
+            channel=declared.channel,
             request_type=body.request_type,
             district=body.district,
             address=body.address,

@@ -1,19 +1,11 @@
 """Linkage settings (`HOTLINE_LINKAGE_*`): partners' addresses and shared keys, delivery policy."""
 
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PARTNERS = ("110", "119", "120", "city")
-PARTNER_NAMES = {
-    "110": "110 指挥中心",
-    "119": "119 消防救援指挥中心",
-    "120": "120 急救指挥中心",
-    "city": "数字城管平台",
-}
-# Emergency services: their 结案 ends our part, as a police matter's does.
-EMERGENCY = ("110", "119", "120")
+from hotline.settings import cached_settings
+from routing.linkage.partners import partner_of
 
 
 class LinkageSettings(BaseSettings):
@@ -42,19 +34,20 @@ class LinkageSettings(BaseSettings):
         default="", description="partners served by stand-ins (`hotline serve --demo-partners` sets it): 演示"
     )
 
+    # Each declared partner has its two fields here; an undeclared one is refused, not given another's.
     def url(self, partner: str) -> str:
-        return str(getattr(self, f"linkage_{partner}_url")).rstrip("/")
+        return str(getattr(self, f"linkage_{partner_of(partner).code}_url")).rstrip("/")
 
     def key(self, partner: str) -> str:
-        return str(getattr(self, f"linkage_{partner}_key"))
+        return str(getattr(self, f"linkage_{partner_of(partner).code}_key"))
 
 
 def partner_name(partner: str) -> str:
     """The partner's name as tickets show it; a stand-in's says 演示 so nobody mistakes it for the real one."""
     demo = get_linkage_settings().linkage_demo.split(",")
-    return PARTNER_NAMES[partner] + ("（演示）" if partner in demo else "")
+    return partner_of(partner).name + ("（演示）" if partner in demo else "")
 
 
-@lru_cache
+@cached_settings
 def get_linkage_settings() -> LinkageSettings:
     return LinkageSettings()

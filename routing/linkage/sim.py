@@ -18,7 +18,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from routing.linkage.protocol import STATUS_NAMES, TRANSFER_PATHS
+from routing.linkage.partners import partner_of
 from routing.linkage.signing import check_signature, sign_headers
 
 
@@ -45,6 +45,7 @@ def _now() -> str:
 def create_sim(
     partner: str, key: str, callback_url: str, step_seconds: float = 2.0, state_file: Path | None = None
 ) -> FastAPI:
+    declared = partner_of(partner)
     app = FastAPI(title=f"partner sim {partner}")
     mode = Mode(step_seconds=step_seconds)
     state = SimState()
@@ -114,7 +115,7 @@ def create_sim(
         case = state.cases[idem]
         path = f"/api/linkage/{partner}/status"
         async with httpx.AsyncClient(timeout=10) as client:
-            for status in STATUS_NAMES[partner]:
+            for status in declared.statuses:
                 await asyncio.sleep(mode.step_seconds or 0)
                 if mode.callbacks == "none":
                     return
@@ -123,17 +124,17 @@ def create_sim(
                     "idempotency_key": idem,
                     "case_id": case["case_id"],
                     "status": status,
-                    "note": f"{STATUS_NAMES[partner][status]}（模拟）",
+                    "note": f"{declared.statuses[status]}（模拟）",
                     "at": _now(),
                 }
-                if partner == "city" and status in ("处置", "结案"):
+                if not declared.emergency and status in declared.result_statuses:
                     payload["photos"] = [f"https://city.example/photos/{case['case_id']}-{status}.jpg"]
                     payload["location"] = (case.get("location") or {}) | {"lat": 28.2, "lng": 112.9}
                 await post_callback(client, path, payload)
                 case["callbacks_sent"].append(status)
                 save()
 
-    @app.post(TRANSFER_PATHS[partner])
+    @app.post(declared.transfer_path)
     async def take_transfer(request: Request) -> JSONResponse:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -154,9 +155,8 @@ def create_sim(
         case = state.cases.get(idem)
         duplicate = case is not None
         if case is None:
-            prefix = {"110": "JJ", "119": "XF", "120": "JH"}.get(partner, "CG")
             case = {
-                "case_id": f"{prefix}{uuid.uuid4().hex[:10].upper()}",
+                "case_id": f"{declared.sim_case_prefix}{uuid.uuid4().hex[:10].upper()}",
                 "ticket_number": payload.get("ticket_number"),
                 "location": payload.get("location"),
                 "photos": payload.get("photos"),

@@ -4,8 +4,8 @@ from itertools import groupby
 
 from sqlmodel import Session, select
 
-from classifier.text import tokenize
 from hotline.db import engine_for
+from hotline.text import tokenize
 from hotline.tickets import service
 from hotline.tickets.assignments import FOLLOWED, AssignmentFacts, TicketAssignment, replay
 from hotline.tickets.models import Ticket, TicketEvent

@@ -1,24 +1,17 @@
-// Every step a person can take on a ticket outside a call, in one table: who may take it, in which
-// state, what it asks for and which API it calls. Both the desk and the liaison portal render from here,
-// so a button only shows when the role and the state allow it (the server checks again).
+// How each step a person can take on a ticket outside a call looks: its button, what it asks for and which
+// API it calls. Whether it shows is the server's decision: the ticket's `allowed_actions` (from the step
+// declarations in hotline/tickets/registry.py) lists the steps this user may take on it now. Both the desk
+// and the liaison portal render from here.
 
 import { api, clearError, showError } from "./api.js";
 import { el, toast } from "./ui.js";
 
-const OPEN = [
-  "received", "dispatched", "returned", "in_progress", "replied", "callback_pending", "reopened", "transferred",
-  "transfer_failed",
-];
-const TO_DISPATCH = ["received", "reopened", "transfer_failed"]; // 转办失败: the centre may handle it itself
 const PARTNERS = [
   { value: "110", label: "110 指挥中心" },
   { value: "city", label: "数字城管平台" },
   { value: "119", label: "119 消防救援指挥中心" },
   { value: "120", label: "120 急救指挥中心" },
 ];
-const CENTRE = ["agent", "supervisor"];
-const SUPERVISOR = ["supervisor"];
-const LIAISON = ["liaison"];
 
 const ACCEPT = "image/*,.pdf,.txt,.doc,.docx,.xls,.xlsx,.zip";
 const post = (ticket, step, json) => api(`/api/tickets/${ticket.number}/${step}`, { method: "POST", json });
@@ -28,18 +21,16 @@ const reason = (label) => ({ name: "reason", label, type: "textarea", minLength:
 export const ACTIONS = [
   {
     id: "dispatch",
+    step: "dispatch",
     label: "派单",
-    roles: CENTRE,
-    states: TO_DISPATCH,
     tone: "primary",
     fields: [{ name: "department_id", label: "承办单位", type: "department" }, note],
     submit: (t, v) => post(t, "dispatch", { department_id: Number(v.department_id), note: v.note || null }),
   },
   {
     id: "answer",
+    step: "answer",
     label: "直接答复",
-    roles: CENTRE,
-    states: TO_DISPATCH,
     fields: [
       { name: "text", label: "答复内容", type: "textarea", minLength: 1 },
       { name: "knowledge_ref", label: "所用知识库文章（可选）", type: "text", optional: true },
@@ -50,61 +41,53 @@ export const ACTIONS = [
   },
   {
     id: "merge",
+    step: "merge",
     label: "并单",
-    roles: CENTRE,
-    states: ["received", "reopened"],
     fields: [{ name: "into_number", label: "并入主单编号", type: "text", inputmode: "numeric" }, note],
     submit: (t, v) => post(t, "merge", { into_number: v.into_number.trim(), note: v.note || null }),
   },
   {
     id: "retry_transfer",
+    step: "retry_transfer",
     label: "重新转办",
-    roles: CENTRE,
-    states: ["transfer_failed"],
     tone: "primary",
     fields: [note],
     submit: (t, v) => post(t, "transfer/retry", { note: v.note || null }),
   },
   {
     id: "transfer",
+    step: "transfer",
     label: "转联动单位",
-    roles: CENTRE,
-    states: ["received", "reopened", "returned"],
     fields: [{ name: "partner", label: "联动单位", type: "choice", choices: PARTNERS }, note],
     submit: (t, v) => post(t, "transfer", { partner: v.partner, note: v.note || null }),
   },
   {
     id: "sign",
+    step: "sign",
     label: "签收",
-    roles: LIAISON,
-    states: ["dispatched"],
     tone: "primary",
     fields: [],
     submit: (t) => post(t, "sign", {}),
   },
   {
     id: "return",
+    step: "return",
     label: "退单",
-    roles: LIAISON,
-    states: ["dispatched"],
     tone: "danger",
     fields: [reason("退单理由")],
     submit: (t, v) => post(t, "return", { reason: v.reason }),
   },
   {
     id: "extension",
+    step: "request_extension",
     label: "申请延期",
-    roles: LIAISON,
-    states: ["in_progress"],
-    when: (t) => !t.pending_extension_days,
     fields: [{ name: "days", label: "延期工作日数", type: "number", min: 1, max: 30 }, reason("延期理由")],
     submit: (t, v) => post(t, "extension", { days: Number(v.days), reason: v.reason }),
   },
   {
     id: "reply",
+    step: "reply",
     label: "答复",
-    roles: LIAISON,
-    states: ["in_progress"],
     tone: "primary",
     fields: [
       { name: "text", label: "办理情况", type: "textarea", minLength: 1, rows: 5 },
@@ -119,63 +102,54 @@ export const ACTIONS = [
   },
   {
     id: "redispatch",
+    step: "redispatch",
     label: "改派",
-    roles: SUPERVISOR,
-    states: ["returned"],
     tone: "primary",
     fields: [{ name: "department_id", label: "改派到", type: "department", excludeCurrent: true }, note],
     submit: (t, v) => post(t, "redispatch", { department_id: Number(v.department_id), note: v.note || null }),
   },
   {
     id: "insist",
+    step: "insist",
     label: "维持原派",
-    roles: SUPERVISOR,
-    states: ["returned"],
     fields: [{ name: "note", label: "维持原派的理由", type: "textarea", minLength: 2 }],
     submit: (t, v) => post(t, "insist", { note: v.note }),
   },
   {
     id: "approve_extension",
+    step: "approve_extension",
     label: "同意延期",
-    roles: SUPERVISOR,
-    states: ["in_progress"],
-    when: (t) => Boolean(t.pending_extension_days),
     tone: "primary",
     fields: [],
     submit: (t) => post(t, "extension/decision", { approve: true }),
   },
   {
     id: "refuse_extension",
+    step: "refuse_extension",
     label: "不同意延期",
-    roles: SUPERVISOR,
-    states: ["in_progress"],
-    when: (t) => Boolean(t.pending_extension_days),
     fields: [note],
     submit: (t, v) => post(t, "extension/decision", { approve: false, note: v.note || null }),
   },
   {
     id: "accept_reply",
+    step: "accept_reply",
     label: "审核通过",
-    roles: SUPERVISOR,
-    states: ["replied"],
     tone: "primary",
     fields: [],
     submit: (t) => post(t, "reply/review", { accept: true }),
   },
   {
     id: "send_back_reply",
+    step: "send_back_reply",
     label: "退回重新答复",
-    roles: SUPERVISOR,
-    states: ["replied"],
     tone: "danger",
     fields: [{ name: "note", label: "退回理由", type: "textarea", minLength: 2 }],
     submit: (t, v) => post(t, "reply/review", { accept: false, note: v.note }),
   },
   {
     id: "callback_satisfied",
+    step: "callback",
     label: "回访：满意",
-    roles: CENTRE,
-    states: ["callback_pending"],
     tone: "primary",
     fields: [note],
     confirmLabel: "确认满意并办结",
@@ -183,9 +157,8 @@ export const ACTIONS = [
   },
   {
     id: "callback_dissatisfied",
+    step: "callback",
     label: "回访：不满意",
-    roles: CENTRE,
-    states: ["callback_pending"],
     tone: "danger",
     fields: [{ name: "note", label: "市民意见", type: "textarea", optional: true }],
     confirmLabel: "确认不满意并重办",
@@ -193,24 +166,24 @@ export const ACTIONS = [
   },
   {
     id: "supervise",
+    step: "supervise",
     label: "督办",
-    roles: ["supervisor", "manager"],
-    states: OPEN,
     fields: [note],
     submit: (t, v) => post(t, "supervise", { note: v.note || null }),
   },
   {
     id: "remind",
+    step: "remind",
     label: "催办",
-    roles: ["agent", "supervisor", "manager"],
-    states: ["dispatched", "in_progress", "replied"],
     fields: [note],
     submit: (t, v) => post(t, "remind", { note: v.note || null }),
   },
 ];
 
-export function actionsFor(ticket, role) {
-  return ACTIONS.filter((a) => a.roles.includes(role) && a.states.includes(ticket.state) && (!a.when || a.when(ticket)));
+// `step` is the Action the server names in allowed_actions (both callback buttons take the one step).
+export function actionsFor(ticket) {
+  const allowed = new Set(ticket.allowed_actions || []);
+  return ACTIONS.filter((a) => allowed.has(a.step));
 }
 
 function departmentOptions(departments, ticket, field) {
@@ -310,9 +283,9 @@ function actionForm(action, ticket, context, close) {
 }
 
 // The buttons for `ticket`; a step that needs input opens its form underneath. `context` is
-// {role, departments, onDone(updatedTicket, action)}.
+// {departments, onDone(updatedTicket, action)}.
 export function renderActions(container, ticket, context) {
-  const available = actionsFor(ticket, context.role);
+  const available = actionsFor(ticket);
   container.replaceChildren();
   if (!available.length) {
     container.append(el("p", { class: "muted" }, "当前状态下没有需要您办理的操作"));

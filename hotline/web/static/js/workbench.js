@@ -13,7 +13,7 @@ import { debounce, el, renderTimeline, toast } from "./ui.js";
 // options: {user, departments, listPane, detailPane, listQuery(), showDepartment, emptyText, onList(page), onRefresh(),
 //           onEvent(event): every live event, before the refresh}
 export function createWorkbench(options) {
-  const { user, listPane, detailPane } = options;
+  const { listPane, detailPane } = options;
   let selected = decodeURIComponent(location.hash.slice(1)) || null;
   let shown = null; // the ticket on screen, with its action area
   let actionsBox = null;
@@ -48,11 +48,11 @@ export function createWorkbench(options) {
     if (sameTicket && actionsBox && isBusy(actionsBox)) return actionsBox;
     if (sameTicket && actionsBox && isFormOpen(actionsBox)) {
       const open = actionsBox.querySelector(".action-form").dataset.action;
-      if (actionsFor(ticket, user.role).some((a) => a.id === open)) return actionsBox;
+      if (actionsFor(ticket).some((a) => a.id === open)) return actionsBox;
       toast(`工单 ${ticket.number} 已被他人处理（现为「${ticket.state_name}」），请按最新状态办理`, "warn");
     }
     actionsBox = el("section", { class: "actions", "aria-label": "操作" });
-    renderActions(actionsBox, ticket, { role: user.role, departments: options.departments, onDone: afterStep });
+    renderActions(actionsBox, ticket, { departments: options.departments, onDone: afterStep });
     return actionsBox;
   }
 

@@ -1,4 +1,4 @@
-from classifier.text import normalise, tokenize
+from hotline.text import normalise, tokenize
 
 
 def test_user_dictionary_keeps_streets_and_hotline_terms_whole() -> None:

@@ -1,7 +1,9 @@
-"""Text normalisation and jieba tokenisation with the hotline's own user dictionary and stop words.
+"""Text normalisation and jieba tokenisation with the hotline's own user dictionary and stop words (分词).
 
-One `jieba.Tokenizer` instance is built per process (not jieba's global one, which other packages may
-configure differently) and the dictionary files in `classifier/data/` are loaded into it once.
+The core's, because tickets (stored words), knowledge (search terms), analytics (topics) and the classifier
+(features) all cut Chinese the same way. One `jieba.Tokenizer` instance is built per process (not jieba's
+global one, which other packages may configure differently) and the dictionary files beside this module are
+loaded into it once.
 """
 
 import logging
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import jieba
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent
 USER_DICT = DATA_DIR / "userdict.txt"
 STOP_WORDS = DATA_DIR / "stopwords.txt"
 
