@@ -40,8 +40,10 @@ def _kinds(session: Session, rng: random.Random) -> dict[str, list[TicketFilters
         "words_and_district": [TicketFilters(q=w, district=t.district) for w, t in zip(words, picks, strict=True)],
         "filters": [TicketFilters(district=t.district, request_type=t.request_type, state="closed") for t in picks],
         "overdue": [TicketFilters(overdue=True) for _ in range(10)],
-        "dates_newest": [TicketFilters(created_from=t.created_at.date(), created_to=t.created_at.date(),
-                                       sort="newest") for t in picks],
+        "dates_newest": [
+            TicketFilters(created_from=t.created_at.date(), created_to=t.created_at.date(), sort="newest")
+            for t in picks
+        ],
     }
 
 
@@ -106,6 +108,9 @@ def run_bench(tickets: int, echo: Callable[[str], None], backend: str = "sqlite"
         "ratio_p95_to_list_all": {k: round(f["p95_ms"] / baseline, 2) for k, f in figures.items() if baseline},
         "target_p95_ms": TARGET_MS,
         "over_target": missing,
-        "machine": {"cores": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
-                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "cores": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        },
     }

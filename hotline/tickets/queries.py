@@ -31,7 +31,6 @@ QUEUES = {
 CENTRE_QUEUES = ("to_dispatch", "returned", "transfer_failed", "extensions", "replies", "callbacks", "overdue")
 
 
-
 def _scoped(query, actor: Actor):
     check_reads_tickets(actor)
     if actor.role == Role.liaison:

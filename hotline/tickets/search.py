@@ -141,9 +141,7 @@ def _ordered(query, sort: str):
     if sort == "oldest":
         return query.order_by(Ticket.created_at, Ticket.id)
     # Exactly the terms of ix_ticket_due_order: the first page is read off the index.
-    return query.order_by(
-        Ticket.next_due_at.is_(None), Ticket.next_due_at, Ticket.created_at.desc(), Ticket.id.desc()
-    )
+    return query.order_by(Ticket.next_due_at.is_(None), Ticket.next_due_at, Ticket.created_at.desc(), Ticket.id.desc())
 
 
 def search_tickets(
@@ -189,9 +187,7 @@ def export_xlsx(session: Session, actor: Actor, filters: TicketFilters) -> tuple
 
     tickets, total = search_tickets(session, actor, filters, limit=EXPORT_LIMIT)
     if total > EXPORT_LIMIT:
-        raise Invalid(
-            f"结果有 {total} 张工单，一次最多导出 {EXPORT_LIMIT} 张，请缩小查询范围", code="export_too_large"
-        )
+        raise Invalid(f"结果有 {total} 张工单，一次最多导出 {EXPORT_LIMIT} 张，请缩小查询范围", code="export_too_large")
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = "工单"
