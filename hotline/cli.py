@@ -142,12 +142,17 @@ def demo_seed(
 
 
 @tickets_app.command("bench-search", help="工单查询基准：生成 N 张工单，测各类查询的 p50/p95（最后一行 JSON）")
-def bench_search(tickets: int = typer.Option(200_000, help="工单数")) -> None:
+def bench_search(
+    tickets: int = typer.Option(200_000, help="工单数"),
+    backend: str = typer.Option("sqlite", help="sqlite 或 postgresql（本机 127.0.0.1:5432 上的临时库）"),
+) -> None:
     import json
 
     from hotline.tickets.bench import run_bench
 
-    typer.echo(json.dumps(run_bench(tickets, typer.echo), ensure_ascii=False))
+    if backend not in ("sqlite", "postgresql"):
+        raise typer.BadParameter("只支持 sqlite 或 postgresql", param_hint="--backend")
+    typer.echo(json.dumps(run_bench(tickets, typer.echo, backend), ensure_ascii=False))
 
 
 def _mount_package_commands() -> None:

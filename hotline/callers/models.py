@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, event
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from hotline.tickets.grams import last4
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -18,6 +19,7 @@ def mask_phone(phone: str | None) -> str | None:
 class Caller(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     phone: str = Field(index=True, unique=True, max_length=20, description="stored in full, shown masked")
+    phone_last4: str | None = Field(default=None, index=True, max_length=4, description="尾号, for the desk search")
     name: str | None = Field(default=None, max_length=50)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
@@ -49,3 +51,9 @@ class TranscriptSegment(SQLModel, table=True):
     text: str
     confidence: float | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+@event.listens_for(Caller, "before_insert")
+@event.listens_for(Caller, "before_update")
+def _fill_last4(_mapper, _connection, caller: Caller) -> None:
+    caller.phone_last4 = last4(caller.phone)

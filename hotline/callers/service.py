@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 from hotline.callers.models import Call, Caller, TranscriptSegment
 from hotline.db import dialect_insert, utcnow
 from hotline.errors import Invalid, NotFound
+from hotline.tickets.grams import last4
 
 
 def normalise_phone(raw: str) -> str:
@@ -20,7 +21,7 @@ def caller_for(session: Session, phone: str, name: str | None = None) -> Caller:
     phone = normalise_phone(phone)
     session.execute(
         dialect_insert(session)(Caller.__table__)
-        .values(phone=phone, name=name, created_at=utcnow())
+        .values(phone=phone, phone_last4=last4(phone), name=name, created_at=utcnow())  # Core insert: no model hook
         .on_conflict_do_nothing(index_elements=["phone"])
     )
     caller = session.exec(select(Caller).where(Caller.phone == phone)).one()

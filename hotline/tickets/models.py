@@ -2,11 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, case, event, inspect, text
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime, utcnow
+from hotline.tickets.grams import GRAMMED_FIELDS, grams, last4
 from hotline.tickets.states import Channel, TicketState, Urgency
+
+# The deadline that matters now: sign-for while dispatched, the reply while in progress, the callback while it
+# waits for one, else the reply's (NEXT_DUE below is the same as SQL).
+DUE_OF_STATE = {
+    TicketState.dispatched: "sign_due_at",
+    TicketState.in_progress: "reply_due_at",
+    TicketState.callback_pending: "callback_due_at",
+}
+DEFAULT_DUE = "reply_due_at"
 
 
 def _when(nullable: bool = True, index: bool = False):
@@ -16,7 +26,18 @@ def _when(nullable: bool = True, index: bool = False):
 class Ticket(SQLModel, table=True):
     """Enumerated columns are stored as plain strings (see states.py) so new values need no schema change."""
 
-    __table_args__ = (Index("ix_ticket_state_department", "state", "department_id"),)
+    __table_args__ = (
+        Index("ix_ticket_state_department", "state", "department_id"),
+        Index("ix_ticket_district_state", "district", "state"),  # the desk's district filter, alone or with a state
+        # The desk search's default order (search.py), so that its first page is read off the index, not sorted.
+        Index(
+            "ix_ticket_due_order",
+            text("(next_due_at IS NULL)"),
+            "next_due_at",
+            text("created_at DESC"),
+            text("id DESC"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(index=True, unique=True, max_length=16, description="工单编号, digits readable over the phone")
@@ -31,7 +52,14 @@ class Ticket(SQLModel, table=True):
     summary: str = Field(max_length=200, description="标题 / 诉求摘要")
     description: str = Field(sa_column=Column(Text, nullable=False))
     caller_id: int | None = Field(default=None, foreign_key="caller.id", index=True)
-    callback_phone: str | None = Field(default=None, max_length=20, description="回访号码, when not the line")
+    callback_phone: str | None = Field(
+        default=None, index=True, max_length=20, description="回访号码, when not the line"
+    )
+    number_last4: str | None = Field(default=None, index=True, max_length=4, description="search index: 尾号 of number")
+    callback_last4: str | None = Field(default=None, index=True, max_length=4, description="search index: 尾号")
+    search_grams: str | None = Field(
+        default=None, sa_column=Column(Text), description="search index: character pairs of title, body, address"
+    )
     confidential: bool = Field(default=False, description="保密: the caller's identity stays inside the centre")
     call_id: int | None = Field(default=None, foreign_key="call.id")
     state: str = Field(default=TicketState.received, max_length=20, index=True)
@@ -47,6 +75,7 @@ class Ticket(SQLModel, table=True):
     sign_due_at: datetime | None = _when()
     reply_due_at: datetime | None = _when(index=True)
     callback_due_at: datetime | None = _when()
+    next_due_at: datetime | None = _when()  # the deadline that matters now (DUE_OF_STATE), stored for ordering
     closed_at: datetime | None = _when()
     sla_flag: str | None = Field(default=None, max_length=16, description="near_due or overdue for the current due")
 
@@ -105,3 +134,22 @@ class TicketNumberCounter(SQLModel, table=True):
 
     day: str = Field(primary_key=True, max_length=6)
     last: int = 0
+
+
+# DUE_OF_STATE as SQL: fills `next_due_at` of rows written without the hook below (searchfill.py).
+NEXT_DUE = case(
+    *((Ticket.state == state, getattr(Ticket, due)) for state, due in DUE_OF_STATE.items()),
+    else_=getattr(Ticket, DEFAULT_DUE),
+)
+
+
+@event.listens_for(Ticket, "before_insert")
+@event.listens_for(Ticket, "before_update")
+def _fill_search_columns(_mapper, _connection, ticket: Ticket) -> None:
+    """The desk search's stored columns follow the text they index, whichever step changed it."""
+    state = inspect(ticket)
+    ticket.number_last4 = last4(ticket.number)
+    ticket.callback_last4 = last4(ticket.callback_phone)
+    ticket.next_due_at = getattr(ticket, DUE_OF_STATE.get(ticket.state, DEFAULT_DUE))
+    if ticket.search_grams is None or any(state.attrs[f].history.has_changes() for f in GRAMMED_FIELDS):
+        ticket.search_grams = grams(*(getattr(ticket, f) for f in GRAMMED_FIELDS))

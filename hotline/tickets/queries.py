@@ -1,6 +1,6 @@
 """Reading tickets: lists and queues for the desk and the liaison portal, one ticket, its timeline."""
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
@@ -29,14 +29,6 @@ QUEUES = {
     "department": ("本单位待办", Ticket.state.in_([_S.dispatched, _S.in_progress])),
 }
 CENTRE_QUEUES = ("to_dispatch", "returned", "transfer_failed", "extensions", "replies", "callbacks", "overdue")
-
-# The deadline that matters now: sign-for while dispatched, the reply while in progress, else the callback.
-NEXT_DUE = case(
-    (Ticket.state == _S.dispatched, Ticket.sign_due_at),
-    (Ticket.state == _S.in_progress, Ticket.reply_due_at),
-    (Ticket.state == _S.callback_pending, Ticket.callback_due_at),
-    else_=Ticket.reply_due_at,
-)
 
 
 def _scoped(query, actor: Actor):

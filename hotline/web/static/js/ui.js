@@ -107,7 +107,7 @@ export function startCountdownClock(seconds = 30) {
   return setInterval(() => refreshCountdowns(), seconds * 1000);
 }
 
-// The deadline that matters now, as the server orders lists (queries.NEXT_DUE): null once closed.
+// The deadline that matters now, as the server orders lists (tickets/models.DUE_OF_STATE): null once closed.
 export function currentDeadline(ticket) {
   const field = {
     dispatched: "sign_due_at",
