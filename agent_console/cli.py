@@ -51,8 +51,11 @@ def cluster(
     intake_rate: float = typer.Option(2, min=0.1, help="每秒经负载均衡器受理的工单数（事件发给每个控制台）"),
     transcript_rate: float = typer.Option(50, min=0, help="每秒转写事件数（各发给对应通话的座席）"),
     port: int = typer.Option(8200, help="负载均衡器端口（其后 30 个端口供各进程使用）"),
-    pg_admin: str = typer.Option("postgresql://postgres@127.0.0.1:5432/postgres", envvar="HOTLINE_BENCH_PG_ADMIN",
-                                 help="可建库的 PostgreSQL 连接（压测库用后删除）"),
+    pg_admin: str = typer.Option(
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        envvar="HOTLINE_BENCH_PG_ADMIN",
+        help="可建库的 PostgreSQL 连接（压测库用后删除）",
+    ),
     redis_url: str = typer.Option("redis://127.0.0.1:6379/0", envvar="HOTLINE_REDIS_URL", help="Redis"),
 ) -> None:
     """The cluster shape under load: consoles through HAProxy, intake, transcripts, one worker SIGKILLed halfway;

@@ -29,8 +29,17 @@ def _query(period: Period, district: str | None, *more) -> Select:
 
 def period_docs(session: Session, period: Period, district: str | None = None) -> list[Doc]:
     t = Ticket
-    query = _query(period, district, t.number, t.district, t.caller_id, func.coalesce(TicketReaction.likes, 0),
-                   t.state, t.department_id, t.supervised).outerjoin(TicketReaction, TicketReaction.ticket_id == t.id)
+    query = _query(
+        period,
+        district,
+        t.number,
+        t.district,
+        t.caller_id,
+        func.coalesce(TicketReaction.likes, 0),
+        t.state,
+        t.department_id,
+        t.supervised,
+    ).outerjoin(TicketReaction, TicketReaction.ticket_id == t.id)
     rows = session.connection().execute(query).fetchall()  # Core rows: the ORM's per-row work is not needed here
     return [Doc(i, number, title, body, at, district, caller, likes, state, department,
                 None if w1 is None else (w1, w2), supervised)

@@ -116,9 +116,18 @@ def assignments(session: Session, period: Period, as_of: datetime, clock: WorkCl
     signed = a.signed_at < as_of
     completed = (a.reply_accepted_at < as_of) & a.replied_at.is_not(None)  # 办结答复 accepted by the centre
     called = a.callback.is_not(None) & (a.callback_at < as_of)
-    flags = [returned, signed | (a.sign_due_at < as_of), signed & (a.signed_at <= a.sign_due_at),
-             a.extension_requested_at < as_of, a.extension_approved_at < as_of, completed | (a.reply_due_at < as_of),
-             completed, completed & (a.replied_at <= a.reply_due_at), called, called & (a.callback == "satisfied")]
+    flags = [
+        returned,
+        signed | (a.sign_due_at < as_of),
+        signed & (a.signed_at <= a.sign_due_at),
+        a.extension_requested_at < as_of,
+        a.extension_approved_at < as_of,
+        completed | (a.reply_due_at < as_of),
+        completed,
+        completed & (a.replied_at <= a.reply_due_at),
+        called,
+        called & (a.callback == "satisfied"),
+    ]
     # The flags in COUNTED order (without the first column, 1 each, and the handling days), packed into one
     # integer: one number per row to hand back instead of ten.
     packed = sum((case((flag, 1 << bit), else_=0) for bit, flag in enumerate(flags)), literal(0))

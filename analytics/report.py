@@ -52,8 +52,9 @@ def _grid(session: Session, period: Period, district: str | None) -> tuple[dict,
     if district:
         where.append(t.district == district)
     rows = session.execute(
-        select(t.district, t.topic, t.request_type, func.count()).where(*where).group_by(t.district, t.topic,
-                                                                                            t.request_type)
+        select(t.district, t.topic, t.request_type, func.count())
+        .where(*where)
+        .group_by(t.district, t.topic, t.request_type)
     ).all()
     grid: dict[str, Counter] = {}
     categories: Counter = Counter()
@@ -117,8 +118,11 @@ def build_report(session: Session, period: Period, district: str | None = None, 
 def report_json(report: Report) -> dict:
     perf = report.performance
     return {
-        "period": {"from": report.period.first.isoformat(), "to": report.period.last.isoformat(),
-                   "label": report.period.label()},
+        "period": {
+            "from": report.period.first.isoformat(),
+            "to": report.period.last.isoformat(),
+            "label": report.period.label(),
+        },
         "district": report.district,
         "as_of": report.as_of.isoformat(),
         "ticket_count": report.ticket_count,

@@ -94,9 +94,17 @@ def drill_rows(session, period: Period, district: str | None, ids: str | None, d
                                                a.dispatched_at < period.end)  # fmt: skip
         query = query.where(t.id.in_(dispatched))
     return [
-        {"id": x.id, "number": x.number, "created_at": x.created_at, "summary": x.summary,
-         "request_type": x.request_type, "district": x.district, "topic": x.topic, "state": x.state,
-         "state_name": STATE_NAMES[TicketState(x.state)]}
+        {
+            "id": x.id,
+            "number": x.number,
+            "created_at": x.created_at,
+            "summary": x.summary,
+            "request_type": x.request_type,
+            "district": x.district,
+            "topic": x.topic,
+            "state": x.state,
+            "state_name": STATE_NAMES[TicketState(x.state)],
+        }
         for x in session.scalars(query)
     ]
 

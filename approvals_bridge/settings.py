@@ -1,6 +1,5 @@
 """Approval source settings (`HOTLINE_APPROVALS_*`): embedded store, or a platform's HTTP API."""
 
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

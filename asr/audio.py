@@ -29,9 +29,7 @@ def _alaw_table() -> np.ndarray:
     a = np.arange(256, dtype=np.int32) ^ 0x55
     mantissa = (a & 0x0F) << 4
     segment = (a & 0x70) >> 4
-    magnitude = np.where(
-        segment == 0, mantissa + 8, (mantissa + 0x108) << np.maximum(segment - 1, 0)
-    )
+    magnitude = np.where(segment == 0, mantissa + 8, (mantissa + 0x108) << np.maximum(segment - 1, 0))
     return np.where(a & 0x80, magnitude, -magnitude).astype(np.int16)
 
 

@@ -40,7 +40,14 @@ KIND_AUDIO = 0x10
 KIND_ERROR = 0xFF
 # signed-linear audio kinds and their sample rates (res_audiosocket.h: AST_AUDIOSOCKET_KIND_AUDIO[_SLINnn])
 SLIN_RATES = {
-    0x10: 8000, 0x11: 12000, 0x12: 16000, 0x13: 24000, 0x14: 32000, 0x15: 44100, 0x16: 48000, 0x17: 96000,
+    0x10: 8000,
+    0x11: 12000,
+    0x12: 16000,
+    0x13: 24000,
+    0x14: 32000,
+    0x15: 44100,
+    0x16: 48000,
+    0x17: 96000,
     0x18: 192000,
 }
 ERROR_CALLER_HANGUP = b"\x01"  # Asterisk's error payload when the calling party hung up

@@ -137,9 +137,7 @@ async def run_pipeline(engine: AsrEngine, corpus: Corpus, streams: int, realtime
     wall = time.monotonic() - started
     latencies = [x for lat, _ in results for x in lat]
     p95 = float(np.percentile(latencies, 95)) if latencies else None
-    return LoadResult(
-        streams, wall, streams * corpus.seconds / wall, p95, max(lag for _, lag in results), latencies
-    )
+    return LoadResult(streams, wall, streams * corpus.seconds / wall, p95, max(lag for _, lag in results), latencies)
 
 
 async def capacity(engine: AsrEngine, corpus: Corpus, max_streams: int, log=print) -> tuple[int, list[LoadResult]]:
@@ -150,8 +148,10 @@ async def capacity(engine: AsrEngine, corpus: Corpus, max_streams: int, log=prin
         result = await run_pipeline(engine, corpus, n, realtime=True)
         trials.append(result)
         p95 = "n/a" if result.partial_p95 is None else f"{result.partial_p95 * 1000:.0f} ms"
-        log(f"  {n:3d} real-time legs: partial p95 {p95}, last final {result.final_lag_max:.2f} s after audio"
-            f" → {'ok' if result.sustained else 'over'}")
+        log(
+            f"  {n:3d} real-time legs: partial p95 {p95}, last final {result.final_lag_max:.2f} s after audio"
+            f" → {'ok' if result.sustained else 'over'}"
+        )
         return result.sustained
 
     good, bad, n = 0, None, 1
@@ -179,8 +179,10 @@ async def bench(
     corpus = load_corpus(wav_dir, seconds)
     log(f"audio: {corpus.seconds:.1f} s from {wav_dir}, model {model.info.name}, {workers} decoding threads")
     codec = codec_cost(corpus)
-    log(f"G.711 decode {codec['g711_decode_us_per_frame']} µs and 8→16 kHz resampling "
-        f"{codec['resample_8k_16k_us_per_frame']} µs per 20 ms frame")
+    log(
+        f"G.711 decode {codec['g711_decode_us_per_frame']} µs and 8→16 kHz resampling "
+        f"{codec['resample_8k_16k_us_per_frame']} µs per 20 ms frame"
+    )
     engine = AsrEngine(model, workers=workers)
     engine.warm_up()
     try:
@@ -195,8 +197,10 @@ async def bench(
             run = await run_pipeline(engine, corpus, workers, realtime=False)
             piped = run if piped is None or run.throughput > piped.throughput else piped
         ratio = piped.throughput / raw
-        log(f"throughput with {workers} legs: pipeline {piped.throughput:.2f} vs raw Vosk {raw:.2f} "
-            f"audio s per s → ratio {ratio:.3f}")
+        log(
+            f"throughput with {workers} legs: pipeline {piped.throughput:.2f} vs raw Vosk {raw:.2f} "
+            f"audio s per s → ratio {ratio:.3f}"
+        )
         log("real-time capacity:")
         streams, trials = await capacity(engine, corpus, max_streams, log)
     finally:

@@ -49,10 +49,28 @@ def models_list(checksum: bool = typer.Option(True, help="compute each folder's 
     rows = []
     for m in models:
         digest = dir_checksum(m.path) if checksum and m.ok else ""
-        table.add_row(m.name, m.source, m.language, str(m.sample_rate), f"{m.size_bytes / 1e6:.1f}",
-                      digest[:16], "ok" if m.ok else f"[red]{m.problem}[/red]", str(m.path))
-        rows.append({"name": m.name, "path": str(m.path), "source": m.source, "language": m.language,
-                     "size_bytes": m.size_bytes, "sha256": digest or None, "ok": m.ok, "problem": m.problem})
+        table.add_row(
+            m.name,
+            m.source,
+            m.language,
+            str(m.sample_rate),
+            f"{m.size_bytes / 1e6:.1f}",
+            digest[:16],
+            "ok" if m.ok else f"[red]{m.problem}[/red]",
+            str(m.path),
+        )
+        rows.append(
+            {
+                "name": m.name,
+                "path": str(m.path),
+                "source": m.source,
+                "language": m.language,
+                "size_bytes": m.size_bytes,
+                "sha256": digest or None,
+                "ok": m.ok,
+                "problem": m.problem,
+            }
+        )
     if not models:
         console.print(f"没有已安装的模型（模型目录 {settings.models_dir}；或设置 HOTLINE_VOSK_MODEL）")
     else:
@@ -71,12 +89,23 @@ def models_fetch(
     from asr.fetch import fetch_model
 
     settings = get_asr_settings()
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), console=console) as progress:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task(name, total=None)
         try:
-            path = fetch_model(name, settings.models_dir, url=url, sha256=sha256, allow_unpinned=allow_unpinned,
-                               progress=lambda done, total: progress.update(task, completed=done, total=total))
+            path = fetch_model(
+                name,
+                settings.models_dir,
+                url=url,
+                sha256=sha256,
+                allow_unpinned=allow_unpinned,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
         except ModelError as exc:
             progress.stop()
             _fail(exc)
@@ -128,9 +157,11 @@ def eval_cmd(
         print(json.dumps({"cer": None, "reason": "no_model"}, ensure_ascii=False))
         raise typer.Exit(2) from None
     if info.language != "zh" and not force:
-        console.print(f"[yellow]未找到普通话模型：{info.name}（{info.path}）不是普通话模型，CER 没有意义。"
-                      "请安装 vosk-model-small-cn-0.22 或 vosk-model-cn-0.22（hotline models fetch），"
-                      "或用 --force 只检验评测流程。[/yellow]")
+        console.print(
+            f"[yellow]未找到普通话模型：{info.name}（{info.path}）不是普通话模型，CER 没有意义。"
+            "请安装 vosk-model-small-cn-0.22 或 vosk-model-cn-0.22（hotline models fetch），"
+            "或用 --force 只检验评测流程。[/yellow]"
+        )
         print(json.dumps({"cer": None, "reason": "no_mandarin_model", "model": info.name}, ensure_ascii=False))
         raise typer.Exit(2)
     engine = AsrEngine(_load(info.path), workers=get_asr_settings().workers())
@@ -143,8 +174,18 @@ def eval_cmd(
         table.add_row(r.file, f"{r.edits / max(r.length, 1):.3f}", r.reference[:30], r.hypothesis[:30])
     console.print(table)
     console.print(f"CER {cer:.4f} over {sum(r.length for r in rows)} characters, {len(rows)} recordings")
-    print(json.dumps({"cer": round(cer, 4), "model": info.name, "language": info.language, "files": len(rows),
-                      "characters": sum(r.length for r in rows)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "cer": round(cer, 4),
+                "model": info.name,
+                "language": info.language,
+                "files": len(rows),
+                "characters": sum(r.length for r in rows),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 @asr_app.command("diarization-eval")
@@ -172,13 +213,31 @@ def diarization_eval(
     table = Table("file", "DER", "missed s", "false alarm s", "confusion s", "speech s", "ref turns", "hyp turns")
     for r in rows:
         s = r.score
-        table.add_row(r.file, f"{s.der:.3f}", f"{s.missed:.2f}", f"{s.false_alarm:.2f}", f"{s.confusion:.2f}",
-                      f"{s.total:.2f}", str(len(r.reference)), str(len(r.hypothesis)))
+        table.add_row(
+            r.file,
+            f"{s.der:.3f}",
+            f"{s.missed:.2f}",
+            f"{s.false_alarm:.2f}",
+            f"{s.confusion:.2f}",
+            f"{s.total:.2f}",
+            str(len(r.reference)),
+            str(len(r.hypothesis)),
+        )
     console.print(table)
     console.print(f"DER {total.der:.4f} over {total.total:.1f} s of reference speech, {len(rows)} recordings")
-    print(json.dumps({**total.to_dict(), "files": len(rows), "pipeline": str(folder), "collar": collar,
-                      "reference": "channel_energy_vad", "per_file": [r.to_dict() for r in rows]},
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                **total.to_dict(),
+                "files": len(rows),
+                "pipeline": str(folder),
+                "collar": collar,
+                "reference": "channel_energy_vad",
+                "per_file": [r.to_dict() for r in rows],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 @asr_app.command("bench")
@@ -194,15 +253,26 @@ def bench_cmd(
     from asr.bench import bench, last_line
 
     loaded = _load(model)
-    result = asyncio.run(bench(loaded, wav_dir, streams, seconds, workers or get_asr_settings().workers(),
-                               log=console.print, repeats=repeats))
+    result = asyncio.run(
+        bench(
+            loaded,
+            wav_dir,
+            streams,
+            seconds,
+            workers or get_asr_settings().workers(),
+            log=console.print,
+            repeats=repeats,
+        )
+    )
     print(last_line(result))
 
 
 @audiosocket_app.command("serve")
 def audiosocket_serve(
-    host: str | None = typer.Option(None), port: int | None = typer.Option(None),
-    model: Path | None = typer.Option(None), leg: str | None = typer.Option(None),
+    host: str | None = typer.Option(None),
+    port: int | None = typer.Option(None),
+    model: Path | None = typer.Option(None),
+    leg: str | None = typer.Option(None),
 ) -> None:
     """Listen for Asterisk's AudioSocket; transcripts go on the event bus."""
     from asr.audiosocket import start_audiosocket_server
@@ -216,8 +286,12 @@ def audiosocket_serve(
             engine = start_engine(model, settings)
         except ModelError as exc:
             _fail(exc)
-        server = await start_audiosocket_server(host or settings.audiosocket_host, port or settings.audiosocket_port,
-                                                engine, leg or settings.audiosocket_leg)
+        server = await start_audiosocket_server(
+            host or settings.audiosocket_host,
+            port or settings.audiosocket_port,
+            engine,
+            leg or settings.audiosocket_leg,
+        )
         console.print(f"AudioSocket listening on {server.sockets[0].getsockname()} with {engine.model.info.name}")
         async with server:
             await server.serve_forever()
@@ -227,7 +301,9 @@ def audiosocket_serve(
 
 @asr_app.command("serve")
 def serve(
-    host: str = "127.0.0.1", port: int = 8001, model: Path | None = typer.Option(None),
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    model: Path | None = typer.Option(None),
     audiosocket_port: int | None = typer.Option(None, help="also listen for AudioSocket on this port"),
 ) -> None:
     """Run the ASR routes (and optionally AudioSocket) as a stand-alone ASR worker."""
@@ -264,11 +340,16 @@ def simulate(
         console.print("[red]--via 只能是 websocket 或 audiosocket[/red]")
         raise typer.Exit(2)
     try:
-        result = asyncio.run(simulate_call(wav, via, url=url, host=host, port=port, speed=speed, caller=caller,
-                                           encoding=encoding, token=token))
+        result = asyncio.run(
+            simulate_call(
+                wav, via, url=url, host=host, port=port, speed=speed, caller=caller, encoding=encoding, token=token
+            )
+        )
     except InvalidStatus as exc:
-        console.print(f"[red]媒体流被拒绝（HTTP {exc.response.status_code}）：PBX 令牌缺失或无效，"
-                      "请用 --token 或 HOTLINE_PBX_TOKENS 提供[/red]")
+        console.print(
+            f"[red]媒体流被拒绝（HTTP {exc.response.status_code}）：PBX 令牌缺失或无效，"
+            "请用 --token 或 HOTLINE_PBX_TOKENS 提供[/red]"
+        )
         raise typer.Exit(1) from None
     except (OSError, AsrError) as exc:
         console.print(f"[red]模拟来电失败：{exc}[/red]")

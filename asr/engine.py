@@ -128,8 +128,12 @@ class LegStream:
         dropped = max(0, len(self._pending) - self._budget)
         if dropped:
             del self._pending[self._budget :]
-            log.info("call %s leg %s: %.1f s of undecoded audio dropped after the client left",
-                     self.call_id, self.leg, dropped / 2 / self.engine.sample_rate)
+            log.info(
+                "call %s leg %s: %.1f s of undecoded audio dropped after the client left",
+                self.call_id,
+                self.leg,
+                dropped / 2 / self.engine.sample_rate,
+            )
         return await self.finish()
 
     async def finish(self) -> list[Segment]:

@@ -22,9 +22,7 @@ class MediaFormat:
                 f"不支持的音频编码：{self.encoding}（支持 {', '.join(ENCODINGS)}）", code="unknown_encoding"
             )
         if self.sample_rate not in STREAM_RATES:
-            raise AudioFormatError(
-                f"不支持的采样率：{self.sample_rate}（支持 8000 或 16000）", code="bad_sample_rate"
-            )
+            raise AudioFormatError(f"不支持的采样率：{self.sample_rate}（支持 8000 或 16000）", code="bad_sample_rate")
         if self.encoding != "L16" and self.sample_rate != 8000:
             raise AudioFormatError("G.711（PCMU/PCMA）只用于 8000 Hz", code="bad_sample_rate")
 

@@ -68,7 +68,7 @@ def check_model_dir(path: Path) -> str | None:
     has_lookahead = (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
     if not (has_static or has_lookahead):
         return f"模型不完整，缺少解码图 graph/HCLG.fst 或 graph/HCLr.fst + Gr.fst：{path}"
-    for required in ([graph / "HCLG.fst"] if has_static else [graph / "HCLr.fst", graph / "Gr.fst"]):
+    for required in [graph / "HCLG.fst"] if has_static else [graph / "HCLr.fst", graph / "Gr.fst"]:
         if required.stat().st_size == 0:
             return f"模型文件为空：{required}"
     return None

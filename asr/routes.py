@@ -176,7 +176,7 @@ async def _stream_leg(
             if _is_end(message.get("text")):
                 log.info("media stream ended: call %s leg %s", call_id, leg)
                 break
-            raise AsrError("音频流中收到了文本帧；结束请发送 {\"type\": \"end\"}", code="unexpected_text_frame")
+            raise AsrError('音频流中收到了文本帧；结束请发送 {"type": "end"}', code="unexpected_text_frame")
     except AsrError as exc:
         log.warning("media stream error: call %s leg %s: %s %s", call_id, leg, exc.code, exc.message)
         await reply.on_error(call_id, leg, exc.code, exc.message)

@@ -57,8 +57,17 @@ async def _paced(frames: list[bytes], speed: float):
 
 
 async def websocket_leg(
-    url: str, call_id: str, leg: str, pcm: np.ndarray, rate: int, *, to_rate: int = 8000,
-    encoding: str = "PCMU", speed: float = 1.0, timeout: float = 60.0, caller: str | None = None,
+    url: str,
+    call_id: str,
+    leg: str,
+    pcm: np.ndarray,
+    rate: int,
+    *,
+    to_rate: int = 8000,
+    encoding: str = "PCMU",
+    speed: float = 1.0,
+    timeout: float = 60.0,
+    caller: str | None = None,
     token: str | None = None,
 ) -> LegResult:
     """One leg over `/media/stream`, authenticated as a PBX (`token`, default: the first of HOTLINE_PBX_TOKENS)."""
@@ -113,9 +122,17 @@ async def audiosocket_leg(
 
 
 async def simulate_call(
-    wav: Path, via: str, *, url: str = "ws://127.0.0.1:8000/media/stream", host: str = "127.0.0.1",
-    port: int = 9092, speed: float = 1.0, encoding: str = "PCMU",
-    call_id: str | None = None, caller: str | None = None, token: str | None = None,
+    wav: Path,
+    via: str,
+    *,
+    url: str = "ws://127.0.0.1:8000/media/stream",
+    host: str = "127.0.0.1",
+    port: int = 9092,
+    speed: float = 1.0,
+    encoding: str = "PCMU",
+    call_id: str | None = None,
+    caller: str | None = None,
+    token: str | None = None,
 ) -> dict:
     """Play `wav` as one call; returns the transcript frames per leg (WebSocket) or AudioSocket's replies.
 
@@ -126,11 +143,14 @@ async def simulate_call(
     started = time.monotonic()
     if via == "websocket":
         call_id = call_id or f"sim-{uuid.uuid4().hex[:12]}"
-        results = await asyncio.gather(*(
-            websocket_leg(url, call_id, leg, data[:, i], rate, encoding=encoding, speed=speed, caller=caller,
-                          token=token)
-            for i, leg in enumerate(legs)
-        ))
+        results = await asyncio.gather(
+            *(
+                websocket_leg(
+                    url, call_id, leg, data[:, i], rate, encoding=encoding, speed=speed, caller=caller, token=token
+                )
+                for i, leg in enumerate(legs)
+            )
+        )
         out = {"call_id": call_id, "legs": {r.leg: r.frames for r in results}}
     elif via == "audiosocket":
         if data.shape[1] != 1:

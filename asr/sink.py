@@ -140,9 +140,7 @@ def _store_final(segment: Segment) -> None:
     from hotline.db import get_engine
 
     with Session(get_engine()) as session:
-        add_segment(
-            session, segment.call_id, segment.leg, segment.start, segment.end, segment.text, segment.confidence
-        )
+        add_segment(session, segment.call_id, segment.leg, segment.start, segment.end, segment.text, segment.confidence)
 
 
 class FanoutSink:

@@ -19,19 +19,51 @@ import cn2an
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
 
-DIGITS = {"零": "0", "〇": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-          "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+DIGITS = {
+    "零": "0",
+    "〇": "0",
+    "洞": "0",
+    "幺": "1",
+    "一": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
 _D = "".join(DIGITS)
 _UNITS = "十百千万"
 
 # Keyword → kind of number it announces; longer keywords first so 电话号码 wins over 电话.
 KEYWORDS: dict[str, str] = {
-    "手机号码": "phone", "电话号码": "phone", "联系电话": "phone", "联系方式": "phone", "手机号": "phone",
-    "电话": "phone", "手机": "phone", "座机": "phone", "号码": "phone", "尾号": "phone",
-    "工单编号": "ticket", "工单号": "ticket", "工单": "ticket", "受理号": "ticket", "流水号": "ticket",
-    "单号": "ticket", "编号": "ticket",
-    "申办号": "application", "办件号": "application", "办件编号": "application", "申请号": "application",
-    "身份证号码": "id_card", "身份证号": "id_card", "身份证": "id_card",
+    "手机号码": "phone",
+    "电话号码": "phone",
+    "联系电话": "phone",
+    "联系方式": "phone",
+    "手机号": "phone",
+    "电话": "phone",
+    "手机": "phone",
+    "座机": "phone",
+    "号码": "phone",
+    "尾号": "phone",
+    "工单编号": "ticket",
+    "工单号": "ticket",
+    "工单": "ticket",
+    "受理号": "ticket",
+    "流水号": "ticket",
+    "单号": "ticket",
+    "编号": "ticket",
+    "申办号": "application",
+    "办件号": "application",
+    "办件编号": "application",
+    "申请号": "application",
+    "身份证号码": "id_card",
+    "身份证号": "id_card",
+    "身份证": "id_card",
     "验证码": "code",
 }
 _KEYWORD = "|".join(sorted(map(re.escape, KEYWORDS), key=len, reverse=True))

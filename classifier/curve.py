@@ -58,4 +58,3 @@ def learning_curve(labelled_csv: Path, extra_dir: Path, steps: tuple[int, ...] =
             scores[head] = accuracy_with_interval(model.predict(x_test) == np.array([r[head] for r in test]))
         points.append(CurvePoint(k, scores["request_type"], scores["department"]))
     return points
-

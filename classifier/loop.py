@@ -86,9 +86,7 @@ def shadow_scores(predictor: Predictor, rows: list[Labelled]) -> dict:
         for head in HEAD_NAMES:
             if row.labels[head]:
                 hits[head].append(getattr(prediction, head).label == row.labels[head])
-    return {
-        head: {"accuracy": round(sum(h) / len(h), 4) if h else None, "n": len(h)} for head, h in hits.items()
-    }
+    return {head: {"accuracy": round(sum(h) / len(h), 4) if h else None, "n": len(h)} for head, h in hits.items()}
 
 
 def train_from_db(

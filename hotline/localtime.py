@@ -24,7 +24,7 @@ def to_centre(moment: datetime) -> datetime:
 
 
 def format_centre(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """"2026-11-15 00:00" for a ticket taken at 16:00 UTC the day before; empty for no moment."""
+    """ "2026-11-15 00:00" for a ticket taken at 16:00 UTC the day before; empty for no moment."""
     return to_centre(moment).strftime(pattern) if moment is not None else ""
 
 

@@ -110,7 +110,8 @@ def import_service_guide(session: Session, path: Path | None = None) -> ImportRe
 
     rows = read_rows(path or default_path())
     existing = {
-        a.key: a for a in session.exec(select(Article).where(Article.key.startswith(KEY_PREFIX)))  # type: ignore[union-attr]
+        a.key: a
+        for a in session.exec(select(Article).where(Article.key.startswith(KEY_PREFIX)))  # type: ignore[union-attr]
     }
     created: list[Article] = []
     changed: list[Article] = []

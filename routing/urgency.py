@@ -86,9 +86,7 @@ class Urgency:
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     data = tomllib.loads(URGENCY.read_text(encoding="utf-8"))
-    categories = {
-        key: Category(key, c["name"], c["referral"], c["advice"]) for key, c in data["categories"].items()
-    }
+    categories = {key: Category(key, c["name"], c["referral"], c["advice"]) for key, c in data["categories"].items()}
     cues = tuple(
         Cue(re.compile(c["pattern"]), c["level"], c["category"], re.compile(c["requires"]) if "requires" in c else None)
         for c in data["cues"]

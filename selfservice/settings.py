@@ -1,6 +1,5 @@
 """Self-service settings (`HOTLINE_SELFSERVICE_*`): rate limits and the Open311 API keys."""
 
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,7 +14,7 @@ class SelfServiceSettings(BaseSettings):
     number_limit: int = Field(default=6, ge=1, description="lookups of one ticket/application number per window")
     window_seconds: int = Field(default=600, ge=1)
     open311_api_keys: CommaList = Field(
-        default_factory=list, description="keys of the apps allowed on Open311: `k1,k2` or JSON `[\"k1\",\"k2\"]`"
+        default_factory=list, description='keys of the apps allowed on Open311: `k1,k2` or JSON `["k1","k2"]`'
     )
     open311_jurisdiction: str = "12345.a-city.gov.cn"
 

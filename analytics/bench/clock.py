@@ -49,4 +49,3 @@ class EpochClock:
 
     def add_days(self, epoch: int, days: float) -> int:
         return self.at(self.position(epoch) + days * self.day_seconds)
-

@@ -178,10 +178,34 @@ class Writer:
                     '{"state": "received"}', '{"state": "received"}')  # fmt: skip
         if s.request_type in ANSWERABLE and rng.random() < 0.55:  # 直接答复
             t1 = t0 + rng.randint(180, 900)
-            self._event(ev, tid, A.answer, t1, agent, "agent", None, "received", "received", None,
-                        '{"answer": null, "knowledge_ref": null}', f'{{"answer": {ANSWER}, "knowledge_ref": null}}')
-            self._event(ev, tid, A.close, t1, agent, "agent", None, "received", "closed", "直接答复办结",
-                        '{"state": "received", "closed_at": null}', f'{{"state": "closed", "closed_at": {_iso(t1)}}}')
+            self._event(
+                ev,
+                tid,
+                A.answer,
+                t1,
+                agent,
+                "agent",
+                None,
+                "received",
+                "received",
+                None,
+                '{"answer": null, "knowledge_ref": null}',
+                f'{{"answer": {ANSWER}, "knowledge_ref": null}}',
+            )
+            self._event(
+                ev,
+                tid,
+                A.close,
+                t1,
+                agent,
+                "agent",
+                None,
+                "received",
+                "closed",
+                "直接答复办结",
+                '{"state": "received", "closed_at": null}',
+                f'{{"state": "closed", "closed_at": {_iso(t1)}}}',
+            )
             return {"answer": ANSWER_TEXT, "reply": None}
         right = cast.departments[s.department]
         reply_index = rng.randrange(len(self.replies))
@@ -229,15 +253,39 @@ class Writer:
         reply_due = ev[-1].pop()
         late_sign = rng.random() < 0.1
         signed = clock.add_hours(dispatched, rng.uniform(2.5, 6) if late_sign else rng.uniform(0.2, 1.8))
-        self._event(ev, tid, A.sign, signed, liaison, "liaison", unit, "dispatched", "in_progress", None,
-                    '{"state": "dispatched", "sla_flag": null}', '{"state": "in_progress", "sla_flag": null}')
+        self._event(
+            ev,
+            tid,
+            A.sign,
+            signed,
+            liaison,
+            "liaison",
+            unit,
+            "dispatched",
+            "in_progress",
+            None,
+            '{"state": "dispatched", "sla_flag": null}',
+            '{"state": "in_progress", "sla_flag": null}',
+        )
         # the longest real intervals run past as_of, where the history is cut anyway: keep them in the clock's range
         reply_at = max(min(reply_at, self.as_of + 30 * 86400), signed + HOUR)
         if reply_at > reply_due > signed + HOUR and rng.random() < 0.5:  # asks for more time before the deadline
             asked = signed + int((reply_due - signed) * 0.7)
             days = 5 if reply_at > clock.add_days(reply_due, 3) else 3
-            self._event(ev, tid, A.request_extension, asked, liaison, "liaison", unit, "in_progress", "in_progress",
-                        None, '{"pending_extension_days": null}', f'{{"pending_extension_days": {days}}}')
+            self._event(
+                ev,
+                tid,
+                A.request_extension,
+                asked,
+                liaison,
+                "liaison",
+                unit,
+                "in_progress",
+                "in_progress",
+                None,
+                '{"pending_extension_days": null}',
+                f'{{"pending_extension_days": {days}}}',
+            )
             decided = asked + 2 * HOUR
             if rng.random() < 0.8:
                 due = clock.add_days(reply_due, days)
@@ -270,8 +318,20 @@ class Writer:
                         f'{{"state": "closed", "closed_at": {_iso(called)}}}')  # fmt: skip
             return
         # dissatisfied: reopened (重办) and dispatched back to the same unit at once, as service.callback does
-        self._event(ev, tid, A.reopen, called, agent, "agent", unit, "callback_pending", "reopened", "回访不满意，重办",
-                    '{"state": "callback_pending", "reopen_count": 0}', '{"state": "reopened", "reopen_count": 1}')
+        self._event(
+            ev,
+            tid,
+            A.reopen,
+            called,
+            agent,
+            "agent",
+            unit,
+            "callback_pending",
+            "reopened",
+            "回访不满意，重办",
+            '{"state": "callback_pending", "reopen_count": 0}',
+            '{"state": "reopened", "reopen_count": 1}',
+        )
         self._dispatch(ev, tid, called, A.dispatch, agent, "agent", unit, "reopened", request_type)
         again = called + max(4 * HOUR, int(self.replies[reply_index][0] * rng.uniform(0.2, 0.6)))
         self._handle(ev, tid, called, again, unit, request_type, reply_index, reopened=True)
@@ -303,8 +363,12 @@ def _state_of(ev: list) -> dict:
         action, at = e[2], e[3]
         if action in DISPATCHES:
             after = json.loads(e[12])
-            fields |= {"department_id": after["department_id"], "dispatched_at": at,
-                       "sign_due_at": _epoch(after["sign_due_at"]), "reply_due_at": _epoch(after["reply_due_at"])}
+            fields |= {
+                "department_id": after["department_id"],
+                "dispatched_at": at,
+                "sign_due_at": _epoch(after["sign_due_at"]),
+                "reply_due_at": _epoch(after["reply_due_at"]),
+            }
         elif action == A.approve_extension:
             after = json.loads(e[12])
             fields["reply_due_at"] = _epoch(after["reply_due_at"])

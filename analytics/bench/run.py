@@ -184,8 +184,10 @@ def run_bench(tickets: int, backends: list[str], echo: Echo, pg_admin: str = PG_
             figures, headline = indicators(url, month)
             echo(f"[{backend}] 指标 {figures['total']:.2f} 秒（目标 ≤ {INDICATOR_TARGET:.0f}）：{_parts(figures)}")
             pack_seconds, pack_parts = meeting_pack(url, month)
-            echo(f"[{backend}] 研判会材料（Excel + PDF）{pack_seconds:.2f} 秒（目标 ≤ {PACK_TARGET:.0f}）："
-                 f"{_parts(pack_parts)}")
+            echo(
+                f"[{backend}] 研判会材料（Excel + PDF）{pack_seconds:.2f} 秒（目标 ≤ {PACK_TARGET:.0f}）："
+                f"{_parts(pack_parts)}"
+            )
             result["backends"][backend] = {
                 "rows": rows, "load_seconds": round(load_seconds[backend], 1), "indicators": figures,
                 "indicator_seconds": figures["total"], "pack_seconds": pack_seconds, "pack_steps": pack_parts,

@@ -128,8 +128,10 @@ def write_workbook(report: Report, path: Path) -> Path:
     categories = list(report.categories)
     start = len(report.performance.districts) + 4
     ws.cell(row=start, column=1, value="区县 × 分类（受理件数）").font = Font(bold=True)
-    grid = tables.table([("区县", tables.TEXT)] + [(c, tables.INT) for c in categories],
-                        [[d] + [report.district_grid[d].get(c, 0) for c in categories] for d in report.district_grid])
+    grid = tables.table(
+        [("区县", tables.TEXT)] + [(c, tables.INT) for c in categories],
+        [[d] + [report.district_grid[d].get(c, 0) for c in categories] for d in report.district_grid],
+    )
     _write(ws, grid, start_row=start + 1)
     _heat(ws, start + 2, len(grid.rows), len(categories))
 

@@ -204,8 +204,17 @@ def hotline(report: Report) -> Figure:
         ax.bar(range(len(days)), rates, color=[BLUE if r >= 95 else RED for r in rates])
         ax.axhline(95, color=RED, linestyle="--", linewidth=1)
         # at the right edge of the axes whatever the number of days (x in axes fraction, y in per cent)
-        ax.text(0.99, 95.5, "95% 标准线", color=RED, ha="right", fontsize=10, transform=ax.get_yaxis_transform(),
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85}, zorder=5)  # over the bars
+        ax.text(
+            0.99,
+            95.5,
+            "95% 标准线",
+            color=RED,
+            ha="right",
+            fontsize=10,
+            transform=ax.get_yaxis_transform(),
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            zorder=5,
+        )  # over the bars
         step = max(1, len(days) // 8)
         ax.set_xticks(range(0, len(days), step), [d["day"][5:] for d in days][::step])
         ax.set_ylim(min(80, min(rates) - 5), 100.5)

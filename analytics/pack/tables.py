@@ -131,8 +131,10 @@ WEEK_RATES = ("ontime_rate", "satisfaction_rate", "sign_rate")
 
 def weeks_table(report: Report) -> Table:
     """The centre's (or district's) figures by week of dispatch, the week named by its Monday."""
-    return table([("周", DAY), ("按时办结率", PCT), ("满意率", PCT), ("签收及时率", PCT)],
-                 [[date.fromisoformat(f.key), *(f.rates()[k] for k in WEEK_RATES)] for f in report.performance.weeks])
+    return table(
+        [("周", DAY), ("按时办结率", PCT), ("满意率", PCT), ("签收及时率", PCT)],
+        [[date.fromisoformat(f.key), *(f.rates()[k] for k in WEEK_RATES)] for f in report.performance.weeks],
+    )
 
 
 HOTLINE = [

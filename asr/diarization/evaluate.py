@@ -20,9 +20,14 @@ class FileResult:
     score: DerScore
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "duration": round(self.duration, 3), **self.score.to_dict(),
-                "reference_turns": len(self.reference), "hypothesis_turns": len(self.hypothesis),
-                "hypothesis_speakers": len({t.speaker for t in self.hypothesis})}
+        return {
+            "file": self.file,
+            "duration": round(self.duration, 3),
+            **self.score.to_dict(),
+            "reference_turns": len(self.reference),
+            "hypothesis_turns": len(self.hypothesis),
+            "hypothesis_speakers": len({t.speaker for t in self.hypothesis}),
+        }
 
 
 def evaluate_stereo(

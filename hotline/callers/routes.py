@@ -104,8 +104,12 @@ def caller_of_ticket(
         name=shown.name,
         first_contact=caller.created_at,
         tickets=outs(session, list(tickets), actor.role),
-        calls=[CallSummary(external_id=c.external_id, started_at=c.started_at, answered_at=c.answered_at,
-                           ended_at=c.ended_at) for c in calls],
+        calls=[
+            CallSummary(
+                external_id=c.external_id, started_at=c.started_at, answered_at=c.answered_at, ended_at=c.ended_at
+            )
+            for c in calls
+        ],
     )
 
 

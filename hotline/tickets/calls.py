@@ -78,8 +78,16 @@ def ticket_call(session: Session, actor: Actor, number: str) -> TicketCall:
         for segment in transcript(session, call):
             text = segment.text if inside_centre(actor.role) else mask_numbers(segment.text)
             at = base + timedelta(seconds=segment.start) if base else None
-            lines.append(CallLine(leg=segment.leg, leg_name=LEG_NAMES.get(segment.leg, segment.leg),
-                                  start=segment.start, end=segment.end, at=at, text=text))
+            lines.append(
+                CallLine(
+                    leg=segment.leg,
+                    leg_name=LEG_NAMES.get(segment.leg, segment.leg),
+                    start=segment.start,
+                    end=segment.end,
+                    at=at,
+                    text=text,
+                )
+            )
     has_recording = not withheld and recording_path(call) is not None
     return TicketCall(
         call_id=call.external_id,

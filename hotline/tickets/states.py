@@ -92,4 +92,3 @@ class Action(StrEnum):
     partner_intake = "partner_intake"  # 联动转入（110 转来的非警情）
     transfer_failed = "transfer_failed"  # 转办失败（投递用尽重试，系统记录）
     retry_transfer = "retry_transfer"  # 重新转办（中心对转办失败的工单）
-

@@ -1,4 +1,3 @@
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -1,6 +1,5 @@
 """Linkage settings (`HOTLINE_LINKAGE_*`): partners' addresses and shared keys, delivery policy."""
 
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 

@@ -122,7 +122,8 @@ def manager(fortnight_server):
 def figures(report: dict) -> dict:
     total = report["performance"]["total"]
     return {"ticket_count": report["ticket_count"], "previous_count": report["previous_count"]} | {
-        k: total[k] for k in PERFORMANCE}
+        k: total[k] for k in PERFORMANCE
+    }
 
 
 def test_a_district_filter_changes_every_figure_of_the_district(manager):

@@ -64,7 +64,11 @@ def test_a_new_matter_spread_over_the_month_is_raised_as_new(sqlite_db, sqlite_p
     header = [c.value for c in sheet[1]]
     row = {h: c for h, c in zip(header, sheet[2], strict=True)}
     assert (row["类型"].value, row["日期"].value, row["件数"].value, row["此前件数"].value) == (
-        "新出现", NOVEMBER.label(), new.count, 0)
+        "新出现",
+        NOVEMBER.label(),
+        new.count,
+        0,
+    )
     assert row["件数"].data_type == "n" and row["预期件数"].value == 1.0
 
 
@@ -80,8 +84,13 @@ def _docs(messages: dict, plan: list[tuple[str, int, int]]) -> list[Doc]:  # noq
 def test_growth_against_the_weeks_before_and_no_alert_for_steady_or_small_matters(messages):  # noqa: F811
     growing, steady, small = "189093", "208185", "190337"  # 拆迁 何时, 士官转业安置, 车位捆绑销售 (repeat postings)
     others = background(messages, 200)
-    now = _docs(messages, [(growing, 11, 1 + d) for d in range(16)] + [(steady, 11, 3 + 5 * d) for d in range(5)]
-                + [(small, 11, 10 + d) for d in range(3)] + [(i, 11, 1 + n % 30) for n, i in enumerate(others[:100])])
+    now = _docs(
+        messages,
+        [(growing, 11, 1 + d) for d in range(16)]
+        + [(steady, 11, 3 + 5 * d) for d in range(5)]
+        + [(small, 11, 10 + d) for d in range(3)]
+        + [(i, 11, 1 + n % 30) for n, i in enumerate(others[:100])],
+    )
     before = _docs(messages, [(growing, 10, 5 + 7 * d) for d in range(3)] + [(steady, 10, 4 + 5 * d) for d in range(5)]
                    + [(i, 10, 2 + n % 30) for n, i in enumerate(others[100:])])  # fmt: skip
     for n, doc in enumerate(before, len(now)):

@@ -62,16 +62,19 @@ def test_places_are_found_in_real_titles(messages):
     assert "西湖街道" in ticket_text(messages["189093"]["title"], "").places
 
 
-@pytest.mark.parametrize(("text", "places"), [
-    ("严重影响小区居民的正常生活", []),  # a verb before 小区 does not name it
-    ("我家小区门口的路灯坏了", []),
-    ("关于小区停车收费的问题", []),
-    ("整个小区都停水了", []),
-    ("业主小区群里都在说", []),  # the people of an estate, not its name
-    ("扬帆小区夜市占道", ["扬帆小区"]),
-    ("解放路与五一路交叉口红绿灯故障", ["解放路", "五一路"]),  # verbs and numerals do name roads
-    ("人民路和建设路路口积水", ["人民路", "建设路"]),
-])
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("严重影响小区居民的正常生活", []),  # a verb before 小区 does not name it
+        ("我家小区门口的路灯坏了", []),
+        ("关于小区停车收费的问题", []),
+        ("整个小区都停水了", []),
+        ("业主小区群里都在说", []),  # the people of an estate, not its name
+        ("扬帆小区夜市占道", ["扬帆小区"]),
+        ("解放路与五一路交叉口红绿灯故障", ["解放路", "五一路"]),  # verbs and numerals do name roads
+        ("人民路和建设路路口积水", ["人民路", "建设路"]),
+    ],
+)
 def test_only_names_make_places(text, places):
     assert ticket_text(text, "").places == places
 

@@ -42,8 +42,20 @@ def test_eval_says_clearly_when_there_is_no_mandarin_model(model_dir, speech_dir
 
 
 def test_eval_path_runs_and_scores(model, speech_dir):
-    result = runner.invoke(app, ["asr", "eval", "--model", str(model.info.path), "--force", "--limit", "2",
-                                 "--manifest", str(speech_dir / "manifest.tsv")])
+    result = runner.invoke(
+        app,
+        [
+            "asr",
+            "eval",
+            "--model",
+            str(model.info.path),
+            "--force",
+            "--limit",
+            "2",
+            "--manifest",
+            str(speech_dir / "manifest.tsv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     out = _last_json(result.output)
     # the Korean model cannot write Chinese: nearly every character is an error, which proves the scoring runs
@@ -52,14 +64,28 @@ def test_eval_path_runs_and_scores(model, speech_dir):
 
 def test_simulate_over_both_adapters(server, speech_dir):
     wav = str(speech_dir / "007_wenet_ID002.wav")
-    ws = runner.invoke(app, ["call", "simulate", "--wav", wav, "--via", "websocket", "--speed", "2",
-                             "--url", server.ws])
+    ws = runner.invoke(
+        app, ["call", "simulate", "--wav", wav, "--via", "websocket", "--speed", "2", "--url", server.ws]
+    )
     assert ws.exit_code == 0, ws.output
     out = _last_json(ws.output)
     kinds = [f["type"] for f in out["legs"]["caller"]]
     assert "final" in kinds and stored_segments(out["call_id"])
-    asock = runner.invoke(app, ["call", "simulate", "--wav", wav, "--via", "audiosocket", "--speed", "0",
-                                "--port", str(server.audiosocket_port)])
+    asock = runner.invoke(
+        app,
+        [
+            "call",
+            "simulate",
+            "--wav",
+            wav,
+            "--via",
+            "audiosocket",
+            "--speed",
+            "0",
+            "--port",
+            str(server.audiosocket_port),
+        ],
+    )
     assert asock.exit_code == 0, asock.output
     out = _last_json(asock.output)
     assert out["replies"] == []
@@ -71,8 +97,25 @@ def test_simulate_over_both_adapters(server, speech_dir):
 
 
 def test_bench_prints_its_numbers_as_one_json_line(model, speech_dir):
-    result = runner.invoke(app, ["asr", "bench", "--model", str(model.info.path), "--wav-dir", str(speech_dir),
-                                 "--streams", "1", "--seconds", "2", "--workers", "1", "--repeats", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "asr",
+            "bench",
+            "--model",
+            str(model.info.path),
+            "--wav-dir",
+            str(speech_dir),
+            "--streams",
+            "1",
+            "--seconds",
+            "2",
+            "--workers",
+            "1",
+            "--repeats",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     out = _last_json(result.output)
     assert out["rtf"] > 0 and out["raw_vosk_throughput"] > 0 and out["throughput_ratio"] > 0

@@ -62,8 +62,11 @@ def _save(model, path: Path) -> None:
     import torch
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = {"state_dict": model.state_dict(), "hyper_parameters": dict(model.hparams),
-                  "pytorch-lightning_version": lightning.__version__}
+    checkpoint = {
+        "state_dict": model.state_dict(),
+        "hyper_parameters": dict(model.hparams),
+        "pytorch-lightning_version": lightning.__version__,
+    }
     model.on_save_checkpoint(checkpoint)
     torch.save(checkpoint, path)
 
@@ -77,11 +80,18 @@ def _segmentation(data: np.ndarray, rate: int):
     from pyannote.audio.models.segmentation import PyanNet
 
     torch.manual_seed(0)
-    model = PyanNet(sincnet={"stride": 10}, lstm={"hidden_size": 32, "num_layers": 1, "monolithic": True},
-                    linear={"hidden_size": 32, "num_layers": 1})
+    model = PyanNet(
+        sincnet={"stride": 10},
+        lstm={"hidden_size": 32, "num_layers": 1, "monolithic": True},
+        linear={"hidden_size": 32, "num_layers": 1},
+    )
     model.specifications = Specifications(
-        problem=Problem.MONO_LABEL_CLASSIFICATION, resolution=Resolution.FRAME, duration=5.0,
-        classes=["speaker#1", "speaker#2", "speaker#3"], powerset_max_classes=2, permutation_invariant=True,
+        problem=Problem.MONO_LABEL_CLASSIFICATION,
+        resolution=Resolution.FRAME,
+        duration=5.0,
+        classes=["speaker#1", "speaker#2", "speaker#3"],
+        powerset_max_classes=2,
+        permutation_invariant=True,
     )
     model.setup()
     window = 5 * rate
@@ -162,19 +172,27 @@ def _within(turns: list[Turn], duration: float) -> bool:
 
 # --- the folder and its errors: no torch needed ---------------------------------------------------------------
 
+
 def _folder(tmp_path: Path, params: dict) -> Path:
     (tmp_path / "config.yaml").write_text(
         yaml.safe_dump({"pipeline": {"name": "pyannote.audio.pipelines.SpeakerDiarization", "params": params}}),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return tmp_path
 
 
-@pytest.mark.parametrize("params, code", [
-    ({"segmentation": "pyannote/segmentation-3.0", "embedding": "x", "plda": "y"}, "diarization_checkpoint_missing"),
-    ({"segmentation": "seg.bin", "embedding": "seg.bin"}, "diarization_config_incomplete"),
-    ({"segmentation": "seg.bin", "embedding": "seg.bin", "plda": "seg.bin"}, "diarization_checkpoint_missing"),
-    ({"segmentation": ["not", "a", "path"], "embedding": "seg.bin", "plda": "p"}, "diarization_config_invalid"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        (
+            {"segmentation": "pyannote/segmentation-3.0", "embedding": "x", "plda": "y"},
+            "diarization_checkpoint_missing",
+        ),
+        ({"segmentation": "seg.bin", "embedding": "seg.bin"}, "diarization_config_incomplete"),
+        ({"segmentation": "seg.bin", "embedding": "seg.bin", "plda": "seg.bin"}, "diarization_checkpoint_missing"),
+        ({"segmentation": ["not", "a", "path"], "embedding": "seg.bin", "plda": "p"}, "diarization_config_invalid"),
+    ],
+)
 def test_a_folder_that_names_the_hub_or_lacks_a_part_is_refused_with_a_reason(tmp_path, params, code):
     (tmp_path / "seg.bin").write_bytes(b"x")
     with pytest.raises(DiarizationError) as err:
@@ -240,6 +258,7 @@ def test_a_broken_pipeline_stops_the_cli_before_any_audio(tmp_path, monkeypatch,
 
 # --- the real loading and running path -------------------------------------------------------------------------
 
+
 def test_a_checkpoint_that_does_not_load_is_a_clear_error(extra, pipeline_dir, tmp_path):
     import shutil
 
@@ -266,8 +285,12 @@ def test_mono_upload_is_diarized_then_transcribed_per_speaker(pipeline_dir, call
     get_asr_settings.cache_clear()
     try:
         assert start_diarization() is not None  # what the app's start-up does
-        response = httpx.post(f"{server.http}/api/recordings/transcribe?call_id=dz-1",
-                              content=mono_wav.read_bytes(), timeout=120, headers=login("agent"))
+        response = httpx.post(
+            f"{server.http}/api/recordings/transcribe?call_id=dz-1",
+            content=mono_wav.read_bytes(),
+            timeout=120,
+            headers=login("agent"),
+        )
     finally:
         set_diarizer(None)  # the server is shared: other tests' mono uploads stay one `mixed` leg
         get_asr_settings.cache_clear()
@@ -317,8 +340,11 @@ def test_diarization_eval_cli_ends_with_one_json_line(pipeline_dir, call):
     from asr.cli import app
 
     path, _, _ = call
-    result = CliRunner().invoke(app, ["asr", "diarization-eval", str(path), "--pipeline", str(pipeline_dir)],
-                                env={**os.environ, "COLUMNS": "160"})
+    result = CliRunner().invoke(
+        app,
+        ["asr", "diarization-eval", str(path), "--pipeline", str(pipeline_dir)],
+        env={**os.environ, "COLUMNS": "160"},
+    )
     assert result.exit_code == 0, result.output
     last = json.loads(result.stdout.strip().splitlines()[-1])
     assert last["files"] == 1 and last["der"] >= 0 and last["reference"] == "channel_energy_vad"

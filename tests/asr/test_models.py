@@ -107,7 +107,10 @@ def test_fetch_downloads_verifies_and_unpacks(tmp_path, model_zip, http_root):
     digest = hashlib.sha256(model_zip.read_bytes()).hexdigest()
     seen: list[tuple[int, int | None]] = []
     path = fetch_model(
-        "vosk-model-small-cn-0.22", tmp_path / "models", url=f"{http_root}/model.zip", sha256=digest,
+        "vosk-model-small-cn-0.22",
+        tmp_path / "models",
+        url=f"{http_root}/model.zip",
+        sha256=digest,
         progress=lambda done, total: seen.append((done, total)),
     )
     assert check_model_dir(path) is None and path.name == "vosk-model-small-cn-0.22"

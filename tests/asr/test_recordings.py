@@ -30,8 +30,10 @@ def test_stereo_upload_is_split_per_channel_and_merged_by_time(server, speech_di
     caller_end = _stereo(speech_dir, tmp_path / "call.wav")
     body = (tmp_path / "call.wav").read_bytes()
     response = httpx.post(
-        f"{server.http}/api/recordings/transcribe?call_id=rec-1", content=body,
-        headers={"content-type": "audio/wav", **login("agent")}, timeout=60,
+        f"{server.http}/api/recordings/transcribe?call_id=rec-1",
+        content=body,
+        headers={"content-type": "audio/wav", **login("agent")},
+        timeout=60,
     )
     assert response.status_code == 200, response.text
     result = response.json()
@@ -48,8 +50,9 @@ def test_multipart_flac_upload(server, speech_dir, tmp_path, login):
     data, rate = sf.read(speech_dir / CALLER, dtype="int16")
     sf.write(tmp_path / "x.flac", data, rate)  # any format libsndfile reads
     with (tmp_path / "x.flac").open("rb") as f:
-        response = httpx.post(f"{server.http}/api/recordings/transcribe", files={"file": f}, timeout=60,
-                              headers=login("supervisor"))
+        response = httpx.post(
+            f"{server.http}/api/recordings/transcribe", files={"file": f}, timeout=60, headers=login("supervisor")
+        )
     assert response.status_code == 200, response.text
     assert response.json()["channels"] == 1 and response.json()["segments"][0]["leg"] == "mixed"
 

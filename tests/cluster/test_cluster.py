@@ -88,7 +88,11 @@ def test_status_shows_every_node_up_and_who_holds_each_job(running, monkeypatch)
     assert answer.exit_code == 0, answer.output
     report = json.loads(answer.output.strip().splitlines()[-1])
     assert {(r["backend"], r["server"], r["status"]) for r in report["servers"]} == {
-        ("app", "app1", "UP"), ("app", "app2", "UP"), ("speech", "speech1", "UP"), ("audiosocket", "audio1", "UP")}
+        ("app", "app1", "UP"),
+        ("app", "app2", "UP"),
+        ("speech", "speech1", "UP"),
+        ("audiosocket", "audio1", "UP"),
+    }
     assert {job["job"] for job in report["jobs"] if job["holder"]} >= JOBS
     assert [node["url"] for node in report["speech"]] == [running.cluster.speech_url(0)]
 

@@ -70,9 +70,11 @@ def refusal(step: str, state, role: str, on_their_desk: bool) -> tuple[int, str]
 def snapshot(db: str, ticket_id: int) -> tuple:
     with Session(engine_for(db)) as s:
         ticket = s.get(Ticket, ticket_id)
-        return ticket.state, ticket.version, s.exec(
-            select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-        ).one()
+        return (
+            ticket.state,
+            ticket.version,
+            s.exec(select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket_id)).one(),
+        )
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)

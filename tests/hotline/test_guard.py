@@ -52,8 +52,8 @@ def test_bodies_are_capped_while_streaming(live_server, people, monkeypatch, tmp
     liaison = login_client(live_server.url, "zj_liaison")
     boundary = "b0undary"
     head = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n已处理\r\n--{boundary}\r\n"
-        f"Content-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n已处理\r\n--{boundary}\r\n'
+        f'Content-Disposition: form-data; name="files"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
     ).encode()
 
     def multipart():

@@ -87,6 +87,7 @@ def test_unknown_users_cost_what_a_wrong_password_costs(sqlite_db, monkeypatch):
         create_user(s, "real_user", "真实用户", PASSWORD, Role.agent)
     server = LiveServer().start()
     try:
+
         def cost(username: str) -> float:
             begun = time.perf_counter()
             assert login(server.url, username, "Wrong-pass-1").status_code == 401

@@ -77,4 +77,3 @@ def test_suggestions_use_only_the_last_30_seconds_of_speech() -> None:
     assert recent_speech(list(reversed(segments))) == "我社保断缴了三个月能不能补缴"
     assert recent_speech(segments[:2]) == "您好，我想问一下居住证怎么办理嗯，还有一件事"
     assert recent_speech([]) == ""
-

@@ -183,9 +183,7 @@ def test_signatures():
     assert check_signature("k", "POST", "/p", body, {}, 300)[1] == "signature_missing"
 
 
-def test_a_dead_transfer_comes_back_to_the_desk_and_its_retry_reaches_the_partner(
-    db, people, partner, live_server
-):
+def test_a_dead_transfer_comes_back_to_the_desk_and_its_retry_reaches_the_partner(db, people, partner, live_server):
     """转办失败: the ticket never waits on a message nobody will send; the desk sees it and sends it again."""
     with Session(engine_for(db)) as session:
         number = transferred(session, people)

@@ -43,9 +43,11 @@ def test_every_page_loads_only_from_the_app(site, shot):
         page.route("**/*", watch)
         page.on(
             "response",
-            lambda r, p=path: broken.append(f"{p} → {r.url} {r.status}")
-            if r.request.resource_type in ASSETS and r.status >= 400
-            else None,
+            lambda r, p=path: (
+                broken.append(f"{p} → {r.url} {r.status}")
+                if r.request.resource_type in ASSETS and r.status >= 400
+                else None
+            ),
         )
         page.goto(site.url + path)
         page.wait_for_load_state("networkidle")
