@@ -183,6 +183,9 @@ def parse_query(text: str, weight: float = 1.0) -> Query:
     """Words (filler out, synonyms in), title pairs of each run of kept words and of each synonym, intents."""
     query = Query(intents=intents_of(text))
     segments = [_kept(tokenize(segment)) for segment in _SEGMENTS.split(normalise(text))]
+    if not any(not word.isdigit() for kept in segments for word in kept):
+        # Only numbers ("1", "50": what a transcript of an unknown language leaves): they name no service.
+        return query
     query.terms = dict.fromkeys(_terms_of([word for kept in segments for word in kept]), weight)
     for kept in segments:
         runs = ["".join(kept)] + [s for w in kept for s in SYNONYMS.get(w, REPLACEMENTS.get(w, ()))]

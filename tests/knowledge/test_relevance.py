@@ -152,3 +152,11 @@ def test_a_long_spoken_question_is_answered(guide_index: SearchIndex) -> None:
     spoken = "喂，我问一下啊，我老家是外地的，现在在这边上班，社保以前在老家交的，现在要转过来，怎么弄"
     hits = guide_index.search_query(combined_query("", spoken), 3, min_relevance=MIN_RELEVANCE)
     assert hits and all("转移接续" in h.title for h in hits), [h.title for h in hits]
+
+
+def test_numbers_alone_find_nothing(guide_index: SearchIndex) -> None:
+    """A transcript the model could not read leaves bare numbers ("[50] … [1] …"): they name no service, while the
+    guides are full of them (ages, fees, days). Words beside a number still search."""
+    assert guide_index.search("[50] 위를 반일 [1] 동 이 여부 이다") == []
+    assert guide_index.search("1 50") == []
+    assert guide_index.search("60岁老人优待证")
