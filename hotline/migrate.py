@@ -9,6 +9,15 @@ from hotline.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Kept by their migration, not by the models: the desk search's SQLite FTS5 table (with the shadow tables FTS5 makes)
+# and its PostgreSQL expression index. Autogenerate must neither drop them nor report them as drift.
+MIGRATION_ONLY = ("ticket_fts", "ix_ticket_search_grams")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's filter: everything the models describe, and in the database all but `MIGRATION_ONLY`."""
+    return not (reflected and compare_to is None and (name or "").startswith(MIGRATION_ONLY))
+
 
 def alembic_config(url: str | None = None) -> Config:
     config = Config()

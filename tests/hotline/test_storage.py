@@ -11,12 +11,13 @@ from sqlmodel import Session, SQLModel, select
 
 from hotline.callers.models import Caller, mask_phone
 from hotline.db import engine_for
+from hotline.migrate import include_object
 from hotline.tickets.models import TicketEvent
 
 
 def test_migrations_match_the_models(db):
     with engine_for(db).connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
