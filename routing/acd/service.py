@@ -338,13 +338,19 @@ def missed_calls(session: Session, include_called_back: bool = False) -> list[Qu
     return list(session.exec(query.order_by(QueuedCall.enqueued_at)))
 
 
-def mark_called_back(session: Session, actor: Actor, queued_call_id: int) -> QueuedCall:
-    """An abandoned call has been returned (回拨): it leaves the missed-call list."""
+def _missed_call(session: Session, queued_call_id: int) -> QueuedCall:
+    """The abandoned call still waiting to be returned, or the reason it is not."""
     call = _call_for(session, queued_call_id)
     if call.state != CallState.abandoned:
         raise Conflict("只有放弃的来电需要回拨", code="not_missed")
     if call.called_back_at is not None:
         raise Conflict("这通来电已经回拨过", code="already_called_back")
+    return call
+
+
+def mark_called_back(session: Session, actor: Actor, queued_call_id: int) -> QueuedCall:
+    """An abandoned call has been returned (回拨): it leaves the missed-call list."""
+    call = _missed_call(session, queued_call_id)
     with transaction(session):
         _lock(session, call)
         call.called_back_at, call.called_back_by = utcnow(), actor.id
@@ -361,11 +367,7 @@ def record_callback(
     无人接听 / 占线 leave it there for another try (the attempts are kept: `callback_attempt`)."""
     if outcome not in CALLBACK_OUTCOMES:
         raise Invalid(f"未知的回拨结果 {outcome}（可选：{'、'.join(CALLBACK_OUTCOMES)}）", code="bad_outcome")
-    call = _call_for(session, queued_call_id)
-    if call.state != CallState.abandoned:
-        raise Conflict("只有放弃的来电需要回拨", code="not_missed")
-    if call.called_back_at is not None:
-        raise Conflict("这通来电已经回拨过", code="already_called_back")
+    call = _missed_call(session, queued_call_id)
     with transaction(session):
         _lock(session, call)
         now = utcnow()

@@ -4,13 +4,11 @@ PostgreSQL database and the local Redis, every part its own process on the loopb
 import os
 import random
 import socket
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from sqlmodel import Session
 
@@ -20,7 +18,7 @@ from hotline.cluster.shape import Cluster
 from hotline.db import engine_for
 from hotline.directory.models import Department
 from hotline.migrate import upgrade
-from tests.conftest import IN_CI, PASSWORD, PG_ADMIN, REDIS_URL, require_redis
+from tests.conftest import PASSWORD, REDIS_URL, fresh_pg_database, require_redis
 
 SECRET = "cluster-test-secret-key-long-enough-for-hs256"
 PBX_TOKEN = "cluster-test-pbx-token"
@@ -57,43 +55,32 @@ class Running:
 @pytest.fixture(scope="session")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     require_redis()
-    name = f"hotline_cluster_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    db_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    upgrade("heads", db_url)
-    var_dir = tmp_path_factory.mktemp("cluster")
-    env = os.environ | {
-        "HOTLINE_DATABASE_URL": db_url,
-        "HOTLINE_REDIS_URL": REDIS_URL,
-        "HOTLINE_SECRET_KEY": SECRET,
-        "HOTLINE_PBX_TOKENS": PBX_TOKEN,  # the speech node refuses media without the PBX's token
-        "HOTLINE_VAR_DIR": str(var_dir),
-        "HOTLINE_SWEEP_INTERVAL_SECONDS": "0.5",
-        "HOTLINE_JOB_LEASE_SECONDS": "2",
-        "HOTLINE_ARGON2_TIME_COST": "1",
-        "HOTLINE_ARGON2_MEMORY_KIB": "1024",
-    }
-    with Session(engine_for(db_url), expire_on_commit=False) as session:
-        department = Department(code="CITY-ZJ", name="A市住房和城乡建设局", level="city")
-        session.add(department)
-        session.commit()
-        agent = create_user(session, "cluster_agent", "集群座席", PASSWORD, Role.agent)
-    cluster = Cluster(2, 1, free_base(), env, Path(var_dir) / "cluster")  # where `hotline cluster status` looks
-    try:
-        cluster.up(timeout=150)
-        login = {"username": agent.username, "password": PASSWORD}
-        answer = httpx.post(f"{cluster.url}/api/auth/login", json=login, timeout=15)  # through the balancer
-        assert answer.status_code == 200, answer.text
-        token = answer.json()["access_token"]
-        yield Running(cluster, db_url, agent, env, token, department.id)
-    finally:
-        cluster.down()
-        engine_for.cache_clear()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database("hotline_cluster_test") as db_url:
+        upgrade("heads", db_url)
+        var_dir = tmp_path_factory.mktemp("cluster")
+        env = os.environ | {
+            "HOTLINE_DATABASE_URL": db_url,
+            "HOTLINE_REDIS_URL": REDIS_URL,
+            "HOTLINE_SECRET_KEY": SECRET,
+            "HOTLINE_PBX_TOKENS": PBX_TOKEN,  # the speech node refuses media without the PBX's token
+            "HOTLINE_VAR_DIR": str(var_dir),
+            "HOTLINE_SWEEP_INTERVAL_SECONDS": "0.5",
+            "HOTLINE_JOB_LEASE_SECONDS": "2",
+            "HOTLINE_ARGON2_TIME_COST": "1",
+            "HOTLINE_ARGON2_MEMORY_KIB": "1024",
+        }
+        with Session(engine_for(db_url), expire_on_commit=False) as session:
+            department = Department(code="CITY-ZJ", name="A市住房和城乡建设局", level="city")
+            session.add(department)
+            session.commit()
+            agent = create_user(session, "cluster_agent", "集群座席", PASSWORD, Role.agent)
+        cluster = Cluster(2, 1, free_base(), env, Path(var_dir) / "cluster")  # where `hotline cluster status` looks
+        try:
+            cluster.up(timeout=150)
+            login = {"username": agent.username, "password": PASSWORD}
+            answer = httpx.post(f"{cluster.url}/api/auth/login", json=login, timeout=15)  # through the balancer
+            assert answer.status_code == 200, answer.text
+            token = answer.json()["access_token"]
+            yield Running(cluster, db_url, agent, env, token, department.id)
+        finally:
+            cluster.down()
