@@ -378,7 +378,11 @@ function onCallEvent(p) {
     returnedCalls.add(call.call_id);
     notice(`来电 ${call.caller_phone || ""} 未接听，已退回排队，等待空闲座席`, "warn");
   }
-  if (p.state === "ended") notice("通话已结束，进入话后整理", "info", call.call_id);
+  if (p.state === "ended") {
+    notice("通话已结束，进入话后整理", "info", call.call_id);
+    current.partials = {}; // words never confirmed by a final are not what the caller said: drop them at hang-up
+    showTranscript();
+  }
   call.state = p.state;
   if (p.state !== "offered") stopRing();
   if (p.state === "abandoned" || p.state === "waiting") forgetCall();
@@ -408,7 +412,9 @@ function onEvent(event) {
     if (event.type === "call.transcript.final") {
       addFinal(p);
       refreshAll();
-    } else current.partials[p.leg] = p.text;
+    } else if (current.view.state === "ended") return; // a partial after hang-up would never be replaced
+    else if (p.text) current.partials[p.leg] = p.text;
+    else delete current.partials[p.leg]; // the recogniser's empty partial after a final: nothing is being said
     showTranscript();
   } else if (event.type === "console.message") {
     notice(`${p.from_name}：${p.text}`, "message");
