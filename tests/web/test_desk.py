@@ -1,5 +1,7 @@
 """The centre desk's other steps: 直接答复 with a callback, 催办 and 督办, and buttons that follow the role."""
 
+from urllib.parse import urlparse
+
 import pytest
 from playwright.sync_api import expect
 
@@ -45,3 +47,31 @@ def test_remind_and_supervise_are_recorded_and_buttons_follow_the_role(site, sho
     liaison = site.login("liaison")
     liaison.locator(f".ticket-row[data-number='{number}']").click()
     expect(liaison.locator(".action-bar button")).to_have_text(["签收", "退单"])
+
+
+def test_a_late_answer_for_the_tab_left_does_not_replace_the_tab_chosen(site):
+    """Two tab clicks race: the list of the first tab arrives last and must not be drawn over the second."""
+    returned = site.new_ticket("小区路灯损坏", department=HOUSING)["number"]
+    site.api("liaison", "POST", f"/api/tickets/{returned}/return", json={"reason": "路灯不属本单位管理"})
+    elsewhere = site.new_ticket("噪音扰民", department=HOUSING)["number"]
+    supervisor = site.login("supervisor")
+    expect(supervisor.locator("#tab-returned .tab-count")).to_have_text("1")
+
+    held = []
+
+    def hold_the_first_list(route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    supervisor.route(lambda url: urlparse(url).path == "/api/tickets", hold_the_first_list)
+    supervisor.get_by_role("tab", name="全部工单").click()
+    supervisor.get_by_role("tab", name="退单待审").click()
+    expect(supervisor.locator(f".ticket-row[data-number='{returned}']")).to_be_visible()
+    with supervisor.expect_response(lambda answer: urlparse(answer.url).path == "/api/tickets"):
+        held[0].continue_()
+    supervisor.wait_for_timeout(300)  # let the page draw the late answer, if it were going to
+    expect(supervisor.locator("#list-caption")).to_contain_text("退单待审")
+    expect(supervisor.locator(f".ticket-row[data-number='{elsewhere}']")).to_have_count(0)
+    expect(supervisor.locator(f".ticket-row[data-number='{returned}']")).to_be_visible()

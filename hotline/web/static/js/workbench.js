@@ -18,8 +18,12 @@ export function createWorkbench(options) {
   let shown = null; // the ticket on screen, with its action area
   let actionsBox = null;
 
+  let latestList = 0; // answers can come back out of order: only the newest request's list is drawn
+
   async function loadList() {
+    const request = ++latestList;
     const page = await api("/api/tickets", { query: { limit: 200, ...options.listQuery() } });
+    if (request !== latestList) return page;
     renderTicketList(listPane, page.items, {
       selected,
       showDepartment: options.showDepartment,
@@ -96,17 +100,20 @@ export function createWorkbench(options) {
     detailPane.replaceChildren(el("div", { class: "alert", role: "alert" }, message));
   }
 
+  let latestDetail = 0; // likewise for the detail: a slow older answer must not bring back an older state
+
   async function loadDetail() {
     if (!selected) return;
+    const request = ++latestDetail;
     const number = selected;
     try {
       const [ticket, events] = await Promise.all([
         api(`/api/tickets/${number}`),
         api(`/api/tickets/${number}/events`),
       ]);
-      if (number === selected) renderDetail(ticket, events);
+      if (request === latestDetail && number === selected) renderDetail(ticket, events);
     } catch (error) {
-      if (number === selected) showProblem(error.message);
+      if (request === latestDetail && number === selected) showProblem(error.message);
     }
   }
 
