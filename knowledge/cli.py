@@ -68,7 +68,7 @@ def bench_command(
 
 @app.command("eval")
 def eval_command(
-    split: str = typer.Option("holdout", help="holdout / test（从不据此调参，可用 + 连接）/ dev / all"),
+    split: str = typer.Option("holdout", help="holdout / test（从不据此调参，可用 + 连接）/ dev / dev2 / all"),
     show_misses: bool = typer.Option(False, "--show-misses", help="列出未命中的问题（调参只看 dev）"),
     learn_from: str = typer.Option(
         "", "--learn-from", help="把该组问题当作“用于直接答复”的使用记录学习（同组则五折交叉验证）"

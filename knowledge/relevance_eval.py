@@ -2,9 +2,10 @@
 
 Caller-style questions name the guide items an agent would read out (chosen by reading the guide's titles, before
 the search was tuned); others ask what the guide does not hold and should get "知识库无匹配". `split`: `dev` is what
-the search is tuned on; `test` and `holdout` are only scored. Figures: hit@3 and MRR (first expected item's rank,
-0 when not in the first 10) on the answerable questions with 95% bootstrap intervals, and the share of unanswerable
-ones that get no hit.
+the search is tuned on; `dev2` (40 questions about items no other split names, written later) is for choosing
+general methods now that `dev` is tuned out; `test` and `holdout` are only scored. Figures: hit@3 and MRR (first
+expected item's rank, 0 when not in the first 10) on the answerable questions with 95% bootstrap intervals, and the
+share of unanswerable ones that get no hit.
 """
 
 import csv
