@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.index import Doc, SearchIndex
 from knowledge.search import Segment, recent_speech
-from knowledge.terms import query_terms
+from knowledge.terms import parse_query, query_terms
 
 NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 
@@ -93,3 +93,17 @@ def test_an_article_learns_the_callers_words_it_was_used_to_answer() -> None:
     # The act words (补办, 查询…) are not learned: they would pull every such question to this article.
     replaced = Doc(2, docs[1].title, docs[1].body, asked=("证件补办进度查询",))
     assert not SearchIndex([replaced]).search("补办")
+
+
+def test_everyday_words_reach_the_guides_terms_even_when_jieba_cuts_them() -> None:
+    docs = [
+        Doc(1, "就业政策法规咨询", "就业扶持政策。"),
+        Doc(2, "林木良种扶持政策", "林业扶持政策。"),
+        Doc(3, "退役军人接收预报到", "退役军人报到。"),
+    ]
+    index = SearchIndex(docs)
+    assert "找工作" not in query_terms("想找工作") and "就业" in query_terms("想找工作")  # 找/工作 as jieba cuts it
+    assert index.search("现在找工作有什么扶持政策")[0].id == 1
+    assert index.search("我退伍了去哪里报到")[0].id == 3
+    # What was said counts more than the guess: 就业 from 找工作 weighs half of a word the caller spoke.
+    assert parse_query("找工作 就业").terms["就业"] == 1.0 and parse_query("找工作").terms["就业"] == 0.5
