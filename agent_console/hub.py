@@ -23,6 +23,7 @@ from agent_console.protocol import (
 )
 from agent_console.settings import ConsoleSettings
 from hotline.events.bus import Event, EventBus, SubscriptionOverflow
+from hotline.events.types import for_pages
 
 log = logging.getLogger(__name__)
 WATCHER_ROLES = frozenset({"supervisor", "manager", "admin"})
@@ -134,6 +135,9 @@ class Hub:
             client.drop(4409)
 
     def handle(self, event: Event) -> None:
+        if not for_pages(event.type):  # between processes only (the speech path's legs): no console sees it
+            self.latest = max(self.latest, event.seq or 0)
+            return
         if event.seq is None:  # held by the bus while Redis is down: delivered live here, kept for no resume
             self._learn_call(event)
             text = event_message(event)

@@ -18,6 +18,7 @@ from hotline.auth.models import Role, User
 from hotline.db import get_engine
 from hotline.events import tickets
 from hotline.events.bus import Event, SubscriptionOverflow, get_bus
+from hotline.events.types import for_pages, schemas
 from hotline.settings import get_settings
 
 router = APIRouter(tags=["事件 events"])
@@ -46,12 +47,22 @@ def _account(user_id: int) -> tuple[str, int | None] | None:
 
 def _filter_for(role: str, department_id: int | None):
     if role != Role.liaison:
-        return None
+        return _for_pages
 
     def accept(event: Event) -> bool:
-        return department_id in event.payload.get("department_ids", ())
+        return _for_pages(event) and department_id in event.payload.get("department_ids", ())
 
     return accept
+
+
+def _for_pages(event: Event) -> bool:
+    return for_pages(event.type)  # the speech path's legs carry the caller's full number: never to a browser
+
+
+@router.get("/api/events/types", summary="事件类型及其载荷字段（JSON Schema）")
+def event_types(user: CurrentUser) -> dict[str, dict]:
+    """Every event type the bus carries, with the JSON schema of its payload (`hotline/events/types.py`)."""
+    return schemas()
 
 
 @router.websocket("/api/events/ws")
