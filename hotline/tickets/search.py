@@ -30,6 +30,7 @@ SORTS = {
     "oldest": "受理时间早在前",
 }
 EXPORT_LIMIT = 20000  # rows in one Excel file; narrow the search for more
+COUNT_LIMIT = 5000  # the desk counts this many matches at most and says 超过 5000 张 past it
 NUMBER_LENGTH = 16  # Ticket.number's column width
 _PHONE = re.compile(r"^\+?\d{5,15}$")
 
@@ -57,20 +58,25 @@ def _number_prefix(digits: str):
     return Ticket.number.between(digits, digits.ljust(NUMBER_LENGTH, "9"))
 
 
-def _words_index(words: list[str], dialect: str):
-    """Tickets that may hold every word (pair index, see grams.py); None when a word is too short to index."""
+def _words_index(words: list[str], dialect: str, walk_order: bool = False):
+    """Tickets that may hold every word (pair index, see grams.py); None when a word is too short to index.
+
+    `walk_order`: many tickets match, so the first page is found sooner by reading the order's index and keeping
+    the tickets in this set than by sorting every one of them (SQLite: `+id` keeps the planner off the rowid
+    lookup; PostgreSQL's planner weighs the two itself from its statistics)."""
     if not all(indexable(w) for w in words):
         return None  # a one-character word matches a large share of tickets anyway: the scan is the index here
     phrases = [" ".join(pairs(w)) for w in words]
     if dialect == "sqlite":
         fts = table("ticket_fts", column("rowid"), column("search_grams"))
         match = " AND ".join('"' + p + '"' for p in phrases)  # pairs are letters/digits only: no quoting needed
-        return Ticket.id.in_(select(fts.c.rowid).where(fts.c.search_grams.op("MATCH")(match)))
+        ids = literal_column("+ticket.id") if walk_order else Ticket.id
+        return ids.in_(select(fts.c.rowid).where(fts.c.search_grams.op("MATCH")(match)))
     vector = func.to_tsvector(literal_column("'simple'::regconfig"), Ticket.search_grams)  # as the index spells it
     return and_(*(vector.op("@@")(func.phraseto_tsquery(literal_column("'simple'::regconfig"), p)) for p in phrases))
 
 
-def _text_condition(q: str, dialect: str, sees_callers: bool) -> list:
+def _text_condition(q: str, dialect: str, sees_callers: bool, walk_order: bool = False) -> list:
     """Phone (full / last four), ticket number, else every word in the title, text or address.
 
     A 保密 ticket is never found by its caller's numbers by someone outside the centre (privacy.py): finding it
@@ -89,31 +95,43 @@ def _text_condition(q: str, dialect: str, sees_callers: bool) -> list:
         by_phone = [Ticket.caller_id.in_(callers), Ticket.callback_phone == compact]
         by_number = [_number_prefix(compact)] if compact.isdigit() else []
     else:
-        return _words_condition(q, dialect)
+        return _words_condition(q, dialect, walk_order)
     if not sees_callers:
         by_phone = [and_(condition, Ticket.confidential.is_(False)) for condition in by_phone]
     # A union of one indexed lookup per column: PostgreSQL cannot turn an OR holding a subquery into index scans.
     return [Ticket.id.in_(union(*(select(Ticket.id).where(c) for c in [*by_phone, *by_number])))]
 
 
-def _words_condition(q: str, dialect: str) -> list:
+def exact_in_index(word: str, dialect: str) -> bool:
+    """The pair index finds exactly the tickets `LIKE '%word%'` finds: a two-character word is one pair (no
+    phrase to straddle a comma or two fields), and the index's lower-casing changes nothing `LIKE` would not
+    (SQLite's LIKE folds ASCII letters only, PostgreSQL's none). Reading every candidate back for the test is
+    most of the cost of a common word on a million tickets."""
+    if len(word) != 2 or not indexable(word):
+        return False
+    cased = [c for c in word if c.lower() != c.upper()]
+    return not cased or (dialect == "sqlite" and all(c.isascii() for c in cased))
+
+
+def _words_condition(q: str, dialect: str, walk_order: bool = False) -> list:
     words = [w for w in q.split() if w]
+    index = _words_index(words, dialect, walk_order)
     scan = [
         or_(Ticket.summary.like(f"%{w}%"), Ticket.description.like(f"%{w}%"), Ticket.address.like(f"%{w}%"))
         for w in words
+        if index is None or not exact_in_index(w, dialect)
     ]
-    index = _words_index(words, dialect)
     return scan if index is None else [index, *scan]
 
 
-def filtered(actor: Actor, filters: TicketFilters, dialect: str):
+def filtered(actor: Actor, filters: TicketFilters, dialect: str, walk_order: bool = False):
     query = _scoped(select(Ticket), actor)
     if filters.queue:
         if filters.queue not in QUEUES:
             raise Invalid(f"没有名为 {filters.queue} 的队列（可选：{'、'.join(QUEUES)}）", code="unknown_queue")
         query = query.where(QUEUES[filters.queue][1])
     if filters.q and filters.q.strip():
-        query = query.where(*_text_condition(filters.q.strip(), dialect, inside_centre(actor.role)))
+        query = query.where(*_text_condition(filters.q.strip(), dialect, inside_centre(actor.role), walk_order))
     if filters.state:
         query = query.where(Ticket.state == filters.state)
     if filters.district:
@@ -145,10 +163,23 @@ def _ordered(query, sort: str):
 
 
 def search_tickets(
-    session: Session, actor: Actor, filters: TicketFilters, limit: int = 50, offset: int = 0
+    session: Session,
+    actor: Actor,
+    filters: TicketFilters,
+    limit: int = 50,
+    offset: int = 0,
+    count_limit: int | None = None,
 ) -> tuple[list[Ticket], int]:
-    query = filtered(actor, filters, session.get_bind().dialect.name)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    """The page and the number of tickets found; with `count_limit`, counting stops past that many (the number
+    is then `count_limit + 1`: "more than count_limit"). Counting every one of tens of thousands of matches means
+    reading each of them (the word test, the filters not in an index): seconds on a million tickets."""
+    dialect = session.get_bind().dialect.name
+    query = filtered(actor, filters, dialect)
+    counted = query.with_only_columns(Ticket.id)  # ids only: a capped count is a subquery SQLite would fill
+    counted = counted if count_limit is None else counted.limit(count_limit + 1)
+    total = session.exec(select(func.count()).select_from(counted.subquery())).one()
+    if count_limit is not None and total > count_limit:
+        query = filtered(actor, filters, dialect, walk_order=True)
     page = _ordered(query, filters.sort).offset(offset).limit(limit)
     return list(session.exec(page)), total
 
@@ -185,9 +216,9 @@ def export_xlsx(session: Session, actor: Actor, filters: TicketFilters) -> tuple
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
-    tickets, total = search_tickets(session, actor, filters, limit=EXPORT_LIMIT)
+    tickets, total = search_tickets(session, actor, filters, limit=EXPORT_LIMIT, count_limit=EXPORT_LIMIT)
     if total > EXPORT_LIMIT:
-        raise Invalid(f"结果有 {total} 张工单，一次最多导出 {EXPORT_LIMIT} 张，请缩小查询范围", code="export_too_large")
+        raise Invalid(f"结果超过 {EXPORT_LIMIT} 张工单（一次最多导出这么多），请缩小查询范围", code="export_too_large")
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = "工单"
