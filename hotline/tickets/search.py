@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
 from sqlalchemy import and_, column, literal_column, or_, table, union
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlmodel import Session, func, select
 
 from hotline.auth.actor import Actor
@@ -23,6 +24,10 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.privacy import inside_centre
 from hotline.tickets.queries import QUEUES, _scoped, outs
 from hotline.tickets.states import OPEN_STATES, TicketState
+
+# SQLite's table hint is `INDEXED BY <index>`; SQLAlchemy's SQLite compiler renders no table hints at all, so
+# `with_hint(..., "sqlite")` (used below, and only here) would be dropped silently.
+SQLiteCompiler.get_from_hint_text = lambda _compiler, _table, text: text  # type: ignore[method-assign]
 
 SORTS = {
     "due": "最近时限在前",
@@ -58,25 +63,20 @@ def _number_prefix(digits: str):
     return Ticket.number.between(digits, digits.ljust(NUMBER_LENGTH, "9"))
 
 
-def _words_index(words: list[str], dialect: str, walk_order: bool = False):
-    """Tickets that may hold every word (pair index, see grams.py); None when a word is too short to index.
-
-    `walk_order`: many tickets match, so the first page is found sooner by reading the order's index and keeping
-    the tickets in this set than by sorting every one of them (SQLite: `+id` keeps the planner off the rowid
-    lookup; PostgreSQL's planner weighs the two itself from its statistics)."""
+def _words_index(words: list[str], dialect: str):
+    """Tickets that may hold every word (pair index, see grams.py); None when a word is too short to index."""
     if not all(indexable(w) for w in words):
         return None  # a one-character word matches a large share of tickets anyway: the scan is the index here
     phrases = [" ".join(pairs(w)) for w in words]
     if dialect == "sqlite":
         fts = table("ticket_fts", column("rowid"), column("search_grams"))
         match = " AND ".join('"' + p + '"' for p in phrases)  # pairs are letters/digits only: no quoting needed
-        ids = literal_column("+ticket.id") if walk_order else Ticket.id
-        return ids.in_(select(fts.c.rowid).where(fts.c.search_grams.op("MATCH")(match)))
+        return Ticket.id.in_(select(fts.c.rowid).where(fts.c.search_grams.op("MATCH")(match)))
     vector = func.to_tsvector(literal_column("'simple'::regconfig"), Ticket.search_grams)  # as the index spells it
     return and_(*(vector.op("@@")(func.phraseto_tsquery(literal_column("'simple'::regconfig"), p)) for p in phrases))
 
 
-def _text_condition(q: str, dialect: str, sees_callers: bool, walk_order: bool = False) -> list:
+def _text_condition(q: str, dialect: str, sees_callers: bool) -> list:
     """Phone (full / last four), ticket number, else every word in the title, text or address.
 
     A 保密 ticket is never found by its caller's numbers by someone outside the centre (privacy.py): finding it
@@ -95,7 +95,7 @@ def _text_condition(q: str, dialect: str, sees_callers: bool, walk_order: bool =
         by_phone = [Ticket.caller_id.in_(callers), Ticket.callback_phone == compact]
         by_number = [_number_prefix(compact)] if compact.isdigit() else []
     else:
-        return _words_condition(q, dialect, walk_order)
+        return _words_condition(q, dialect)
     if not sees_callers:
         by_phone = [and_(condition, Ticket.confidential.is_(False)) for condition in by_phone]
     # A union of one indexed lookup per column: PostgreSQL cannot turn an OR holding a subquery into index scans.
@@ -113,9 +113,9 @@ def exact_in_index(word: str, dialect: str) -> bool:
     return not cased or (dialect == "sqlite" and all(c.isascii() for c in cased))
 
 
-def _words_condition(q: str, dialect: str, walk_order: bool = False) -> list:
+def _words_condition(q: str, dialect: str) -> list:
     words = [w for w in q.split() if w]
-    index = _words_index(words, dialect, walk_order)
+    index = _words_index(words, dialect)
     scan = [
         or_(Ticket.summary.like(f"%{w}%"), Ticket.description.like(f"%{w}%"), Ticket.address.like(f"%{w}%"))
         for w in words
@@ -124,14 +124,14 @@ def _words_condition(q: str, dialect: str, walk_order: bool = False) -> list:
     return scan if index is None else [index, *scan]
 
 
-def filtered(actor: Actor, filters: TicketFilters, dialect: str, walk_order: bool = False):
+def filtered(actor: Actor, filters: TicketFilters, dialect: str):
     query = _scoped(select(Ticket), actor)
     if filters.queue:
         if filters.queue not in QUEUES:
             raise Invalid(f"没有名为 {filters.queue} 的队列（可选：{'、'.join(QUEUES)}）", code="unknown_queue")
         query = query.where(QUEUES[filters.queue][1])
     if filters.q and filters.q.strip():
-        query = query.where(*_text_condition(filters.q.strip(), dialect, inside_centre(actor.role), walk_order))
+        query = query.where(*_text_condition(filters.q.strip(), dialect, inside_centre(actor.role)))
     if filters.state:
         query = query.where(Ticket.state == filters.state)
     if filters.district:
@@ -149,6 +149,9 @@ def filtered(actor: Actor, filters: TicketFilters, dialect: str, walk_order: boo
     if filters.overdue:
         query = query.where(Ticket.sla_flag == "overdue", Ticket.state.in_(list(OPEN_STATES)))
     return query
+
+
+ORDER_INDEX = {"due": "ix_ticket_due_order", "newest": "ix_ticket_created_at", "oldest": "ix_ticket_created_at"}
 
 
 def _ordered(query, sort: str):
@@ -178,9 +181,12 @@ def search_tickets(
     counted = query.with_only_columns(Ticket.id)  # ids only: a capped count is a subquery SQLite would fill
     counted = counted if count_limit is None else counted.limit(count_limit + 1)
     total = session.exec(select(func.count()).select_from(counted.subquery())).one()
-    if count_limit is not None and total > count_limit:
-        query = filtered(actor, filters, dialect, walk_order=True)
     page = _ordered(query, filters.sort).offset(offset).limit(limit)
+    if count_limit is not None and total > count_limit:
+        # Many matches: reading the order's index and keeping what matches reaches a page after about
+        # offset+limit × (tickets / matches) entries, where sorting reads every match. SQLite's planner has no
+        # statistics to see that (it prefers the word or district lookup); PostgreSQL's weighs it itself.
+        page = page.with_hint(Ticket, f"INDEXED BY {ORDER_INDEX[filters.sort]}", "sqlite")
     return list(session.exec(page)), total
 
 

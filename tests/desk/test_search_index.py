@@ -145,7 +145,7 @@ def test_words_answered_by_the_index_alone_are_what_like_finds(session, people, 
 @pytest.mark.parametrize("q", ["路灯", "灯", "桂花 路", "A2区", "5678", ""])
 @pytest.mark.parametrize("sort", ["due", "newest", "oldest"])
 def test_a_capped_count_keeps_the_same_page(session, people, texts, q, sort):
-    # Past count_limit the count stops and the page is read along the order's index (walk_order): the same
+    # Past count_limit the count stops and the page is read along the order's index (ORDER_INDEX): the same
     # tickets in the same order as the full count's path.
     filters = TicketFilters(q=q, sort=sort)
     everything, total = search_tickets(session, people.agent, filters, limit=3)
