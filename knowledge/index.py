@@ -78,7 +78,7 @@ def _field_counts(text: str) -> Counter[str]:
 
 
 @lru_cache(maxsize=100_000)
-def _asked_counts(questions: tuple[str, ...]) -> Counter:
+def _asked_counts(questions: tuple[str, ...]) -> Counter[str]:
     """The search terms of the questions an article answered (filler out, as a question is searched), without the
     words of what was to be done (补办, 查询…): learned on one article they would pull every such question."""
     return Counter(t for question in questions for t in query_terms(question) if t not in LEARN_SKIP)
