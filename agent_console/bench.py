@@ -54,7 +54,7 @@ def _prepare(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
 
     from hotline.auth.models import Role
     from hotline.auth.service import create_user
-    from hotline.auth.tokens import issue_token
+    from hotline.auth.sessions import sign_in
     from hotline.db import engine_for
     from hotline.migrate import upgrade
     from hotline.settings import get_settings
@@ -65,7 +65,7 @@ def _prepare(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
     with Session(engine_for(db_url)) as session:
         for i in range(clients):
             user = create_user(session, f"bench{i:04d}", f"压测座席{i}", "bench-pass-1", Role.agent)
-            users.append((user.id, issue_token(user.id, user.username)[0]))
+            users.append((user.id, sign_in(session, user)[0]))
     return users
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 
+import httpx
 import pytest
 import websockets
 from sqlmodel import Session
@@ -199,5 +200,19 @@ def test_a_console_closes_when_its_account_is_deactivated_or_given_another_role(
             session.commit()
         codes = {key: await closed_with(console.ws) for key, console in consoles.items()}
         assert codes == {"agent": 4401, "supervisor": 4403, "manager": 4410}
+
+    run(scenario())
+
+
+def test_a_console_closes_when_its_login_session_ends(quick_recheck, app):
+    """退出登录 elsewhere (the desk tab of the same login) ends the session: its console closes with 4401 too."""
+
+    async def scenario():
+        token = app.token("agent")
+        console = await Console.open(app.ws_url, token)
+        await asyncio.sleep(0.5)
+        answer = httpx.post(f"{app.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 204
+        assert await closed_with(console.ws) == 4401
 
     run(scenario())
