@@ -4,6 +4,7 @@ import json
 import shutil
 import time
 
+import pytest
 import soundfile
 from typer.testing import CliRunner
 
@@ -100,6 +101,7 @@ def test_simulate_over_both_adapters(server, speech_dir):
     assert stored_segments(out["call_id"])
 
 
+@pytest.mark.slow  # a benchmark: decodes real recordings several times over
 def test_bench_prints_its_numbers_as_one_json_line(model, speech_dir):
     result = runner.invoke(
         app,

@@ -229,6 +229,7 @@ def outline_digest() -> str:
     return hashlib.sha256(repr(outline).encode()).hexdigest()
 
 
+@pytest.mark.slow  # a second interpreter plans the whole demo again
 def test_plan_is_deterministic_across_processes() -> None:
     """Another interpreter with another string-hash seed plans exactly the same demo."""
     here = outline_digest()
@@ -240,6 +241,7 @@ def test_plan_is_deterministic_across_processes() -> None:
     assert done.stdout.strip() == here
 
 
+@pytest.mark.slow  # two `hotline` processes: migrate, then seed from the real messages
 def test_command_prints_the_password_table(tmp_path: Path) -> None:
     _data_dir()
     hotline = Path(sys.executable).parent / "hotline"
