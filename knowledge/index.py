@@ -17,11 +17,15 @@ import numpy as np
 from scipy import sparse
 
 from hotline.text import tokenize
-from knowledge.terms import INTENTS, REPLACEMENTS, Query, document_terms, grams, parse_query
+from knowledge.terms import INTENTS, REPLACEMENTS, Query, document_terms, grams, parse_query, query_terms
 
 K1 = 1.2
+# The questions agents answered with an article (用于直接答复) are a field of it: callers' own words for it, learned
+# from use as a search engine learns from clicks. Not fed by the console yet: on the judged set it did not help
+# (docs/knowledge.md, `hotline knowledge eval --learn-from dev`).
+ASKED_WEIGHT = 1.0
 # Field weight and length normalisation: a word in the title says much more about the article than one in the body.
-FIELDS = {"title": (4.0, 0.5), "tags": (1.5, 0.3), "body": (1.0, 0.75)}
+FIELDS = {"title": (4.0, 0.5), "tags": (1.5, 0.3), "body": (1.0, 0.75), "asked": (ASKED_WEIGHT, 0.5)}
 # A title that holds most of the question's (idf-weighted) words is what a caller usually means: 出生医学证明信息查询
 # for 出生医学证明怎么查, rather than an article that repeats one of the words many times.
 TITLE_COVERAGE_BOOST = 1.0
@@ -51,6 +55,7 @@ class Doc:
     department: str | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
+    asked: tuple[str, ...] = ()  # questions this article was used to answer
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,13 @@ class Hit:
 def _field_counts(text: str) -> Counter[str]:
     """Term counts of one field's text; cached by text so a rebuild only tokenises what changed."""
     return Counter(document_terms(text))
+
+
+@lru_cache(maxsize=100_000)
+def _asked_counts(questions: tuple[str, ...]) -> Counter[str]:
+    """The search terms of the questions an article answered (filler out, as a question is searched), without the
+    words of what was to be done (补办, 查询…): learned on one article they would pull every such question."""
+    return Counter(t for question in questions for t in query_terms(question) if t not in LEARN_SKIP)
 
 
 def _epoch(moment: datetime | None, default: float) -> float:
@@ -106,9 +118,13 @@ class SearchIndex:
         counts = {
             name: [_field_counts(" ".join(d.tags) if name == "tags" else getattr(d, name)) for d in docs]
             for name in FIELDS
+            if name != "asked"
         }
+        counts["asked"] = [_asked_counts(d.asked) if d.asked else Counter() for d in docs]
+        # Asked questions are averaged over the articles that have some: most were never used to answer.
         averages = {
-            name: max(1.0, sum(c.total() for c in per_doc) / max(1, len(docs))) for name, per_doc in counts.items()
+            name: max(1.0, sum(c.total() for c in per_doc) / max(1, sum(1 for c in per_doc if c or name != "asked")))
+            for name, per_doc in counts.items()
         }
         rows: list[int] = []
         cols: list[int] = []
@@ -264,6 +280,10 @@ class SearchIndex:
 MARKERS = frozenset(m for _, markers in INTENTS.values() for m in markers) | frozenset(
     w for words in REPLACEMENTS.values() for w in words
 )
+
+
+# Words learned from use should name the subject, not the act (补办, 查询…: the intents handle those).
+LEARN_SKIP = MARKERS
 
 
 def _abbreviations(titles: list[str]) -> dict[str, tuple[str, ...]]:
