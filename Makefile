@@ -71,7 +71,7 @@ FAST := not browser and not postgres and not redis and not slow and not diarizat
 test-fast: install
 	$(BIN)/python -m pytest -n auto -q -m "$(FAST)"
 
-# Strict typing on the pure modules (pyproject.toml [tool.mypy] files); the rest: `make typecheck-all`.
+# Typing of pyproject.toml's [tool.mypy] files, strict on the pure modules; the rest: `make typecheck-all`.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -3,21 +3,18 @@
 The caller's full number stays on the server: the console asks for a queued call's history by the call.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket
+from fastapi import APIRouter, Depends, Request, WebSocket
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from agent_console import assist, socket
-from agent_console.hub import WATCHER_ROLES, Hub
+from agent_console.hub import WATCHER_ROLES
 from agent_console.prefill import prefill
 from agent_console.protocol import PATH
-from agent_console.settings import get_console_settings
 from hotline.auth.deps import CurrentActor, SessionDep, require_roles
 from hotline.auth.models import Role, User
 from hotline.callers.models import Call, Caller, mask_phone
@@ -38,19 +35,8 @@ ASSETS = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css")}
 MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Runs inside the app's lifespan, after the bus has started."""
-    hub = Hub(get_bus(), get_console_settings())
-    await hub.start()
-    app.state.console_hub = hub
-    try:
-        yield
-    finally:
-        await hub.stop()
-
-
-router = APIRouter(lifespan=lifespan)
+# The console hub (app.state.console_hub) is started by the app's lifespan (hotline/app.py) with the other jobs.
+router = APIRouter()
 api = APIRouter(prefix="/api/console", tags=["座席控制台 console"])
 _centre = Depends(require_roles(Role.agent, Role.supervisor, Role.manager, Role.admin))
 _supervisors = Depends(require_roles(Role.supervisor, Role.admin))

@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Response
 from fastapi_offline import FastAPIOffline
 
+from agent_console.hub import Hub
 from agent_console.routes import router as console_router
+from agent_console.settings import get_console_settings
 from analytics.routes import router as analytics_router
 from analytics.watch import check_rising_once
 from asr.routes import router as asr_router
@@ -65,6 +67,9 @@ DESCRIPTION = """12345 政务服务便民热线 — 工单、派单、签收、�
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     bus = get_bus()
     await bus.start()
+    hub = Hub(bus, get_console_settings())  # the consoles' fan-out: after the bus, stopped before it
+    await hub.start()
+    app.state.console_hub = hub
     audiosocket = await start_speech()
     tasks = [asyncio.create_task(job) for job in background_jobs()]
     _freeze_startup_objects()
@@ -78,6 +83,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await hub.stop()
         await bus.stop()
 
 
