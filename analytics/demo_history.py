@@ -19,6 +19,7 @@ from classifier.model_store import ModelError
 from classifier.predictor import load_predictor
 from hotline.auth.actor import Actor
 from hotline.auth.models import Role, User
+from hotline.clock import callback_due, dispatch_deadlines, get_calendar
 from hotline.db import utcnow
 from hotline.demo import stories as steps
 from hotline.demo.messages import Message, read_messages, read_topics, require_messages
@@ -36,6 +37,7 @@ SEED = 2026
 YEAR = timedelta(weeks=52)
 ANSWERABLE = {RequestType.consult, RequestType.suggestion, RequestType.praise}
 RECENT = timedelta(days=20)  # tickets younger than this may still be open
+LATE_DAYS = 1.0  # working days an open history ticket may be past its deadline
 MIN_REPLY = 10  # characters: shorter real replies are not replies the lifecycle accepts
 # The data has one reply per message; the second, after a reopen, is written here.
 REDONE_REPLY = "经重新组织现场核查，已督促责任单位落实整改，并已电话告知市民整改结果，市民表示认可。"
@@ -68,19 +70,27 @@ def _moved(message: Message, start: datetime) -> Message:
 def _fate(message: Message, draft: TicketDraft, rng: random.Random, now: datetime) -> Fate | None:
     """What becomes of the message; None when it cannot be told truthfully (no real reply for an old complaint).
 
-    Only recent tickets are left waiting (for a callback, or in handling without a reply yet): a year-old
-    ticket still in progress would fill the overdue lists with something a real centre would not have.
+    Only recent tickets are left waiting (for a callback, or in handling without a reply yet), and only while their
+    clock has not run out more than a working day ago: a ticket weeks past its deadline would fill the overdue
+    lists with something a real centre would not have.
     """
     # a few real replies are a word or two ("已转办"): the reply step refuses those, as it would a liaison's
     has_reply = message.reply is not None and len(message.reply.strip()) >= MIN_REPLY
     if has_reply and message.reply_time and message.reply_time > message.time + timedelta(hours=2):
         roll = rng.random()
-        if message.reply_time > now - RECENT:
-            return Fate.callback_pending if roll < 0.5 else Fate.closed
+        if message.reply_time > now - RECENT and _still_due(callback_due(message.reply_time), now):
+            called_soon = get_calendar().working_hours_between(message.reply_time, now) < 12  # callback ahead
+            return Fate.callback_pending if roll < 0.5 or called_soon else Fate.closed
         return Fate.closed if roll < 0.92 else Fate.redone
     if draft.request_type in ANSWERABLE:
         return Fate.answered if rng.random() < 0.7 else Fate.answered_callback
-    return Fate.in_progress if message.time > now - RECENT else None
+    reply_due = dispatch_deadlines(message.time + timedelta(hours=1), draft.request_type, False).reply_due_at
+    return Fate.in_progress if message.time > now - RECENT and _still_due(reply_due, now) else None
+
+
+def _still_due(due: datetime, now: datetime) -> bool:
+    """Not yet due, or due less than LATE_DAYS working days ago."""
+    return get_calendar().working_days_between(due, now) < LATE_DAYS
 
 
 def _topic_suggester(model_dir: Path | None, echo: Callable[[str], None]) -> Callable[[str, str], str] | None:

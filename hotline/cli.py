@@ -145,6 +145,9 @@ def demo_seed(
 def bench_search(
     tickets: int = typer.Option(200_000, help="工单数"),
     backend: str = typer.Option("sqlite", help="sqlite 或 postgresql（本机 127.0.0.1:5432 上的临时库）"),
+    database: str | None = typer.Option(
+        None, help="保留并复用的数据库 URL（已有工单则直接迁移到最新后测量，否则在其中生成；PostgreSQL 库需先建好）"
+    ),
 ) -> None:
     import json
 
@@ -152,7 +155,7 @@ def bench_search(
 
     if backend not in ("sqlite", "postgresql"):
         raise typer.BadParameter("只支持 sqlite 或 postgresql", param_hint="--backend")
-    typer.echo(json.dumps(run_bench(tickets, typer.echo, backend), ensure_ascii=False))
+    typer.echo(json.dumps(run_bench(tickets, typer.echo, backend, database), ensure_ascii=False))
 
 
 def _mount_package_commands() -> None:

@@ -12,13 +12,14 @@ import statistics
 import time
 from collections.abc import Callable
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
 from hotline.auth.models import Role
 from hotline.callers.models import Caller
 from hotline.db import make_engine
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import NEXT_DUE, Ticket
 from hotline.tickets.search import TicketFilters, search_tickets
 from hotline.tickets.searchfill import fill_search_columns
 
@@ -70,33 +71,108 @@ def measure(url: str, rounds: int = 3, seed: int = 7) -> dict[str, dict[str, flo
     return figures
 
 
-def run_bench(tickets: int, echo: Callable[[str], None], backend: str = "sqlite") -> dict:
+def _has_tickets(url: str) -> bool:
+    from sqlalchemy import inspect, text
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("ticket"):
+                return False
+            return connection.execute(text("SELECT count(*) FROM ticket")).scalar_one() > 0
+    finally:
+        engine.dispose()
+
+
+def _fill_postgres(url: str) -> None:
+    """The same values as fill_search_columns (same functions), written by COPY into a scratch table and one
+    UPDATE with the ticket table's secondary indexes dropped and rebuilt, as the loader does: row-by-row updates
+    ran at ~6 ms a ticket here, most of two hours for a million."""
+    import psycopg
+
+    from hotline.tickets.grams import grams, last4
+
+    with psycopg.connect(url, autocommit=True) as conn:  # committed first: the reader below needs the table
+        indexes = conn.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'ticket' AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+        ).fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE caller SET phone_last4 = right(phone, 4) WHERE length(phone) >= 4")
+        conn.execute("CREATE TEMP TABLE fill (id int PRIMARY KEY, n4 text, c4 text, g text)")
+        with psycopg.connect(url) as reader, reader.cursor(name="tickets") as rows:  # one COPY per connection
+            rows.execute("SELECT id, number, callback_phone, summary, description, address FROM ticket")
+            with conn.cursor().copy("COPY fill FROM STDIN") as copy:
+                for i, number, callback, summary, description, address in rows:
+                    copy.write_row((i, last4(number), last4(callback), grams(summary, description, address)))
+        conn.execute(
+            "UPDATE ticket SET number_last4 = f.n4, callback_last4 = f.c4, search_grams = f.g FROM fill f "
+            "WHERE ticket.id = f.id"
+        )
+        conn.commit()
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(update(Ticket.__table__).values(next_due_at=NEXT_DUE))
+    engine.dispose()
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _, definition in indexes:
+            conn.execute(definition)
+        conn.execute("VACUUM ANALYZE")  # as autovacuum would after a load this size
+
+
+def _fill(url: str, backend: str) -> None:
+    """Fill the stored search columns of bulk-loaded rows as the migration does."""
+    if backend == "postgresql":
+        return _fill_postgres(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        fill_search_columns(connection)
+    engine.dispose()
+
+
+def build(url: str, tickets: int, backend: str, echo: Callable[[str], None]) -> None:
+    """A year of `tickets` generated tickets in the empty database at `url`, search columns filled."""
     from analytics.bench.corpus import load_corpus
     from analytics.bench.history import batches
     from analytics.bench.load import PostgresLoader, SqliteLoader
-    from analytics.bench.run import AS_OF, BATCH, PG_ADMIN, prepare, temporary_postgres, temporary_sqlite
+    from analytics.bench.run import AS_OF, BATCH, prepare
     from hotline.demo.catalogue import load_catalogue
     from hotline.settings import get_settings
 
-    load_before = os.getloadavg()
     corpus = load_corpus(get_settings().data_dir, {u.code: u.name for u in load_catalogue()})
-    with temporary_sqlite() if backend == "sqlite" else temporary_postgres(PG_ADMIN) as url:
-        cast = prepare(url)
-        loader = SqliteLoader(url.removeprefix("sqlite:///")) if backend == "sqlite" else PostgresLoader(url)
-        began = time.perf_counter()
-        for batch in batches(corpus, cast, tickets, int(AS_OF.timestamp()), BATCH):
-            loader.write(batch)
-        loader.finish()
-        echo(f"生成并写入 {tickets} 张工单：{time.perf_counter() - began:.0f} 秒")
-        began = time.perf_counter()
-        engine = make_engine(url)
-        with engine.begin() as connection:  # bulk rows bypass the models' hooks; fill as the migration does
-            fill_search_columns(connection)
-            if backend == "postgresql":
-                connection.exec_driver_sql("ANALYZE")  # as autovacuum would after a load this size
-        engine.dispose()
-        echo(f"填充检索索引列：{time.perf_counter() - began:.0f} 秒")
-        figures = measure(url)
+    cast = prepare(url)
+    loader = SqliteLoader(url.removeprefix("sqlite:///")) if backend == "sqlite" else PostgresLoader(url)
+    began = time.perf_counter()
+    for batch in batches(corpus, cast, tickets, int(AS_OF.timestamp()), BATCH):
+        loader.write(batch)
+    loader.finish()
+    echo(f"生成并写入 {tickets} 张工单：{time.perf_counter() - began:.0f} 秒")
+    began = time.perf_counter()
+    _fill(url, backend)
+    echo(f"填充检索索引列：{time.perf_counter() - began:.0f} 秒")
+
+
+def run_bench(tickets: int, echo: Callable[[str], None], backend: str = "sqlite", database: str | None = None) -> dict:
+    """Build into a throw-away database, or into `database` (kept; reused as it is when it already holds
+    tickets, after the migrations are brought to head: a million tickets take tens of minutes to build)."""
+    from analytics.bench.run import PG_ADMIN, temporary_postgres, temporary_sqlite
+    from hotline.migrate import upgrade
+
+    load_before = os.getloadavg()
+    if database:
+        if _has_tickets(database):
+            began = time.perf_counter()
+            upgrade("heads", database)
+            echo(f"沿用已有数据库，迁移到最新：{time.perf_counter() - began:.0f} 秒")
+        else:
+            build(database, tickets, backend, echo)
+        figures = measure(database)
+    else:
+        with temporary_sqlite() if backend == "sqlite" else temporary_postgres(PG_ADMIN) as url:
+            build(url, tickets, backend, echo)
+            figures = measure(url)
     baseline = figures["list_all"]["p95_ms"]
     for kind, f in figures.items():
         echo(f"  {kind:20s} p50 {f['p50_ms']:8.1f} ms   p95 {f['p95_ms']:8.1f} ms")

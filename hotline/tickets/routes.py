@@ -28,7 +28,7 @@ from hotline.tickets.models import Attachment, Ticket
 from hotline.tickets.queries import outs, queue_counts, timeline, visible_ticket
 from hotline.tickets.registry import Step, describe, routed, sharing, step_of
 from hotline.tickets.schemas import EventOut, TicketIn, TicketOut, TicketPage
-from hotline.tickets.search import TicketFilters, export_xlsx, search_tickets
+from hotline.tickets.search import COUNT_LIMIT, TicketFilters, export_xlsx, search_tickets
 from hotline.tickets.states import Action, RequestType, TicketState
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,8 +114,9 @@ def tickets(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> TicketPage:
-    items, total = search_tickets(session, actor, filters, limit, offset)
-    return TicketPage(items=outs(session, items, actor.role), total=total)
+    items, total = search_tickets(session, actor, filters, limit, offset, count_limit=COUNT_LIMIT)
+    capped = total > COUNT_LIMIT
+    return TicketPage(items=outs(session, items, actor.role), total=min(total, COUNT_LIMIT), total_capped=capped)
 
 
 @router.get(

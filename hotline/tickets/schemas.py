@@ -83,7 +83,10 @@ class TicketOut(BaseModel):
 
 class TicketPage(BaseModel):
     items: list[TicketOut]
-    total: int
+    total: int = Field(description="找到的工单数；total_capped 为真时是计数上限（实际更多）")
+    total_capped: bool = Field(
+        False, description="为真：找到的超过 total 张，计数到此为止（数清几万张要逐张读取，百万工单上要数秒）"
+    )
 
 
 class AttachmentOut(BaseModel):

@@ -143,7 +143,7 @@ def login(asr_database: str):
 
     from hotline.auth.models import Role
     from hotline.auth.service import create_user
-    from hotline.auth.tokens import issue_token
+    from hotline.auth.sessions import sign_in
     from hotline.db import get_engine
 
     made: dict[str, dict] = {}
@@ -152,7 +152,7 @@ def login(asr_database: str):
         if role not in made:
             with Session(get_engine()) as session:
                 user = create_user(session, f"asr-{role}", f"测试{role}", "asr-test-password-1", Role(role))
-                made[role] = {"Authorization": f"Bearer {issue_token(user.id, user.username)[0]}"}
+                made[role] = {"Authorization": f"Bearer {sign_in(session, user)[0]}"}
         return made[role]
 
     return header

@@ -82,6 +82,18 @@ def test_filters_sort_and_paging(filed, people, db):
              "bad_date_range")  # fmt: skip
 
 
+def test_past_the_count_limit_the_total_says_more_than(filed, monkeypatch):
+    agent, (lift, noise, lamp) = filed
+    monkeypatch.setattr("hotline.tickets.routes.COUNT_LIMIT", 2)
+    capped = agent.get("/api/tickets", params={"limit": 2}).json()
+    assert capped["total"] == 2 and capped["total_capped"] is True  # three tickets: "more than 2"
+    assert len(capped["items"]) == 2
+    rest = agent.get("/api/tickets", params={"limit": 2, "offset": 2}).json()
+    assert {t["number"] for t in capped["items"] + rest["items"]} == {lift, noise, lamp}
+    exact = agent.get("/api/tickets", params={"q": "桂花"}).json()
+    assert exact["total"] == 2 and exact["total_capped"] is False
+
+
 def test_a_liaison_searches_only_their_department(filed, live_server):
     _agent, (lift, _noise, _lamp) = filed
     liaison = login_client(live_server.url, "zj_liaison")

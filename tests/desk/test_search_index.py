@@ -112,3 +112,45 @@ def test_the_stored_deadline_orders_as_the_expression_over_the_due_columns(sessi
     session.commit()
     agent_sees = [t.number for t in search_tickets(session, people.agent, TicketFilters(), limit=200)[0]]
     assert agent_sees == _by_expression(session)
+
+
+CASED = [  # (number, summary): two-character words whose case the index and LIKE may see differently
+    ("2612040001", "WiFi信号差"),
+    ("2612040002", "ＡＢ栋停水"),  # full-width letters: SQLite's LIKE does not fold them, the index does
+    ("2612040003", "wifi密码"),
+    ("2612040004", "ab栋停电"),
+]
+
+
+def like_scan(session, q: str) -> list[str]:
+    """What this database's own `LIKE` finds, without any index: the reference for the index paths."""
+    query = select(Ticket.number)
+    for w in q.split():
+        query = query.where(
+            Ticket.summary.like(f"%{w}%") | Ticket.description.like(f"%{w}%") | Ticket.address.like(f"%{w}%")
+        )
+    return sorted(session.exec(query))
+
+
+@pytest.mark.parametrize("q", ["wi", "Wi", "WI", "ab", "ＡＢ", "ａｂ", "信号", "栋停", "停水 ab", "wifi", "Fi信"])
+def test_words_answered_by_the_index_alone_are_what_like_finds(session, people, texts, q):
+    # A two-character word skips the LIKE test when the index cannot differ from it (exact_in_index): on SQLite
+    # "wi" finds WiFi (its LIKE folds ASCII), on PostgreSQL it does not; ＡＢ is never found by ａｂ.
+    for number, summary in CASED:
+        session.add(Ticket(number=number, request_type="投诉", summary=summary, description="详见标题"))
+    session.commit()
+    assert numbers(session, people.agent, q) == like_scan(session, q)
+
+
+@pytest.mark.parametrize("q", ["路灯", "灯", "桂花 路", "A2区", "5678", ""])
+@pytest.mark.parametrize("sort", ["due", "newest", "oldest"])
+def test_a_capped_count_keeps_the_same_page(session, people, texts, q, sort):
+    # Past count_limit the count stops and the page is read along the order's index (ORDER_INDEX): the same
+    # tickets in the same order as the full count's path.
+    filters = TicketFilters(q=q, sort=sort)
+    everything, total = search_tickets(session, people.agent, filters, limit=3)
+    for limit in (0, 1, 2, 10):
+        page, counted = search_tickets(session, people.agent, filters, limit=3, count_limit=limit)
+        assert counted == min(total, limit + 1)
+        assert [t.number for t in page] == [t.number for t in everything]
+    assert total > 1 or q in ("灯", "5678")  # the cases above do cross a limit

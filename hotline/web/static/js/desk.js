@@ -87,11 +87,18 @@ async function main() {
     onList: (page) => {
       const where = searching() ? "查询结果（全部工单）" : labels[active] || "";
       const sort = filters.elements.sort.selectedOptions[0].textContent;
-      caption.textContent = `${where} · ${page.total} 张 · ${sort}`;
+      // Past a few thousand matches the server stops counting (total_capped): say "more than", never a guess.
+      const count = page.total_capped ? `超过 ${page.total} 张` : `${page.total} 张`;
+      caption.textContent = `${where} · ${count} · ${sort}`;
+      const current = Math.floor(offset / PAGE) + 1;
       const pages = Math.max(1, Math.ceil(page.total / PAGE));
-      document.getElementById("page-info").textContent = `第 ${Math.floor(offset / PAGE) + 1} / ${pages} 页`;
+      document.getElementById("page-info").textContent = page.total_capped
+        ? `第 ${current} 页（共 ${pages} 页以上）`
+        : `第 ${current} / ${pages} 页`;
       document.getElementById("prev-page").disabled = offset === 0;
-      document.getElementById("next-page").disabled = offset + PAGE >= page.total;
+      document.getElementById("next-page").disabled = page.total_capped
+        ? page.items.length < PAGE
+        : offset + PAGE >= page.total;
     },
     onRefresh: loadQueues,
   });
