@@ -40,11 +40,12 @@ OLDEST = datetime(2017, 1, 1, tzinfo=LOCAL)
 # Places of the province's other cities (B市, K3县 …): replied.csv holds many; the demo is A市's hotline.
 _THIS_CITY = re.compile(r"(?<![A-Za-z])A\d{0,2}(?:区|县|市)")
 _OTHER_CITY = re.compile(r"(?<![A-Za-z])[B-Z]\d{0,2}(?:区|县|市)")
-# Share of the tickets per fate (merged pairs are added on top, one pair per 40 tickets). About one in five is open:
-# what a centre taking this many tickets a year has in hand on a given day; the rest is the past year's history.
+# Share of the tickets per fate (merged pairs are added on top, one pair per 40 tickets). About one in seven is open:
+# with the analytics' history, what a centre taking this many tickets a week has in hand on a given day; the rest is
+# the past year's history.
 FATE_WEIGHTS: dict[Fate, int] = {
-    Fate.closed: 68,
-    Fate.answered: 16,
+    Fate.closed: 120,
+    Fate.answered: 28,
     Fate.answered_callback: 1,
     Fate.reopened: 1,
     Fate.received: 2,

@@ -6,8 +6,8 @@ line that made it instead of reaching pages that would misread it. The wire form
 model validates; `docs/console.md` lists these types (`markdown()` writes that list, and a test keeps them equal),
 and `GET /api/events/types` serves their JSON schemas.
 
-Models marked `for_pages = False` are between processes only: the console hub and `/api/events/ws` never hand them
-to a browser.
+Models marked `for_pages = False` are between processes only (the ACD hears the speech path's legs): the console
+hub and `/api/events/ws` never hand them to a browser (a leg carries the caller's full number).
 """
 
 import types
@@ -102,6 +102,25 @@ class TranscriptFinal(TranscriptPartial):
     words: list[Word]
 
 
+class LegStarted(EventPayload):
+    """The speech path began receiving one leg of a call (`asr`); the ACD queues the call on its caller leg."""
+
+    for_pages: ClassVar[bool] = False
+
+    call_id: str
+    leg: str
+    caller_phone: str | None  # in full, from the PBX: never sent to a browser
+
+
+class LegEnded(EventPayload):
+    """A leg's media ended (`asr`); the caller leg's end is the hang-up: the ACD ends the call and its record."""
+
+    for_pages: ClassVar[bool] = False
+
+    call_id: str
+    leg: str
+
+
 class ConsoleMessage(EventPayload):
     """A supervisor's message to one agent (`to_user_id`) or to all (null)."""
 
@@ -136,6 +155,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     "acd.agent_state": AgentStateChanged,
     "call.transcript.partial": TranscriptPartial,
     "call.transcript.final": TranscriptFinal,
+    "call.leg_started": LegStarted,
+    "call.leg_ended": LegEnded,
     "console.message": ConsoleMessage,
     "analytics.rising": RisingIssue,
 }

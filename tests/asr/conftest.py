@@ -106,9 +106,11 @@ def server(engine, model_dir: Path, asr_database: str):
     import uvicorn
 
     from asr.app import create_app
+    from routing.acd.legs import follow_legs
 
     port, as_port = free_port(), free_port()
-    app = create_app(model_dir, audiosocket=("127.0.0.1", as_port))
+    # The ACD hears the legs on the bus, as the app workers do: this server's caller legs queue and end calls.
+    app = create_app(model_dir, audiosocket=("127.0.0.1", as_port), jobs=[follow_legs])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
