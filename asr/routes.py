@@ -20,8 +20,9 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
-from asr.access import pbx_token_ok
+from asr.access import bearer, pbx_token_ok
 from asr.admission import BYTES_PER_SAMPLE, check_frame, frame_limit, get_admission, new_pacer
 from asr.batch import STEREO_LEGS, transcribe_file
 from asr.errors import AsrError, AudioFormatError
@@ -30,8 +31,10 @@ from asr.media import LEGS, MediaDecoder, MediaFormat
 from asr.service import get_engine
 from asr.settings import get_asr_settings
 from asr.sink import FanoutSink, Segment, default_sinks
-from hotline.auth.deps import require_roles
+from hotline.auth.deps import require_roles, user_from_token
 from hotline.auth.models import Role
+from hotline.db import get_engine as get_db_engine
+from hotline.errors import Unauthorized
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -270,10 +273,26 @@ async def transcribe_recording(request: Request, call_id: str | None = None) -> 
     return JSONResponse(transcript.to_dict())
 
 
+_capacity_roles = require_roles(Role.supervisor, Role.manager, Role.admin)
+
+
+def _capacity_reader(request: Request) -> None:
+    """A supervisor's login, or a PBX token: the PBX and `hotline cluster status` (which holds the nodes' PBX key, not
+    a person's password) read a node's figures to decide where calls go."""
+    authorization = request.headers.get("authorization")
+    if pbx_token_ok(authorization):
+        return
+    token = bearer(authorization)
+    if token is None:
+        raise Unauthorized("请先登录（或以 PBX 令牌访问）", code="not_logged_in")
+    with Session(get_db_engine()) as session:  # only for a person's login: the PBX's check needs no database
+        _capacity_roles(user_from_token(session, token))
+
+
 @router.get(
     "/api/asr/capacity",
-    dependencies=[Depends(require_roles(Role.supervisor, Role.manager, Role.admin))],
-    summary="语音识别节点容量（班长、管理者、系统管理员）",
+    dependencies=[Depends(_capacity_reader)],
+    summary="语音识别节点容量（班长、管理者、系统管理员，或持 PBX 令牌的交换机与运维命令）",
 )
 def capacity() -> dict:
     """This node's legs: the cap, live legs and uploads decoding now, and refusals by reason since start."""

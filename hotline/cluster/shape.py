@@ -209,9 +209,15 @@ def balancer_servers(stats_url: str) -> list[dict]:
 
 
 def speech_capacity(url: str) -> dict | None:
-    """A speech node's live legs and cap, from its `GET /api/asr/capacity` (None: the node does not say)."""
+    """A speech node's live legs and cap, from its `GET /api/asr/capacity` asked with the nodes' PBX key (None: the
+    node does not say, or no key is configured here)."""
+    from asr.settings import get_asr_settings
+
+    keys = get_asr_settings().pbx_tokens
+    if not keys:
+        return None
     try:
-        answer = httpx.get(f"{url}/api/asr/capacity", timeout=2)
+        answer = httpx.get(f"{url}/api/asr/capacity", headers={"Authorization": f"Bearer {keys[0]}"}, timeout=5)
     except httpx.HTTPError:
         return None
     return answer.json() if answer.status_code == 200 else None

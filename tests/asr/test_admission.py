@@ -20,6 +20,7 @@ from asr.simulate import wire_frames
 from asr.sink import MemorySink
 from tests.asr.asterisk import HANGUP, AsteriskChannel
 from tests.asr.conftest import pbx_connect, run
+from tests.conftest import PBX_TOKEN
 
 WAV = "007_wenet_ID002.wav"
 HEADER = {"leg": "caller", "sample_rate": 8000, "encoding": "L16"}
@@ -140,6 +141,12 @@ def test_legs_beyond_the_nodes_capacity_are_refused_with_a_reason(server, small_
     assert status["max_legs"] == 2 and status["live_legs"] == 0 and status["refused"]["asr_capacity"] == 2
     assert status["admitted"]["live"] == 2 and status["available"] == 2
     assert httpx.get(f"{server.http}/api/asr/capacity", headers=login("agent")).status_code == 403
+    # the PBX and `hotline cluster status` read it with the PBX key; anything else is not let in
+    pbx = httpx.get(f"{server.http}/api/asr/capacity", headers={"Authorization": f"Bearer {PBX_TOKEN}"})
+    assert pbx.status_code == 200 and pbx.json()["max_legs"] == 2
+    wrong = httpx.get(f"{server.http}/api/asr/capacity", headers={"Authorization": "Bearer not-a-pbx-key"})
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "token_invalid"
+    assert httpx.get(f"{server.http}/api/asr/capacity").status_code == 401
 
 
 def test_uploads_yield_to_live_calls(server, speech_dir, small_node, login):

@@ -78,7 +78,7 @@ def test_status_shows_every_node_up_and_who_holds_each_job(running, monkeypatch)
     from hotline.cli import app
     from tests.conftest import reset_settings
 
-    for key in ("HOTLINE_DATABASE_URL", "HOTLINE_VAR_DIR"):
+    for key in ("HOTLINE_DATABASE_URL", "HOTLINE_VAR_DIR", "HOTLINE_PBX_TOKENS"):  # the shape's own settings
         monkeypatch.setenv(key, running.env[key])
     reset_settings()
     wait_for(lambda: all(row.holder for row in leases(running).values()) and set(leases(running)) >= JOBS, 20,
