@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import re
 
 from tests.console.conftest import Console, run
 
@@ -28,4 +29,7 @@ def test_a_normal_hang_up_is_one_info_line_and_a_vanished_console_no_error(app, 
     assert errors == [], [r.getMessage() for r in errors]
     ended = [r for r in caplog.records if "quiet-1" in r.getMessage() and not r.name.startswith("httpx")]
     assert [(r.name, r.levelno) for r in ended] == [("routing.acd.service", logging.INFO)]
-    assert ended[0].getMessage() == f"call quiet-1 ended: answered by agent {app.people.actors['agent'].id}, 0 s"
+    said = re.fullmatch(
+        rf"call quiet-1 ended: answered by agent {app.people.actors['agent'].id}, (\d+) s", ended[0].getMessage()
+    )
+    assert said and int(said[1]) <= 5, ended[0].getMessage()  # the seconds on a busy machine may round up
