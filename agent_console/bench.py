@@ -48,7 +48,7 @@ def _redis_ok(url: str) -> bool:
         return False
 
 
-def _prepare(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
+def prepare_agents(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
     """Migrate a fresh database and make one agent per console; returns (user id, token) pairs."""
     from sqlmodel import Session
 
@@ -139,7 +139,7 @@ def _publisher(publish, users: list[tuple[int, str]], seconds: float, ticket_rat
     return tickets, transcripts
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -215,9 +215,9 @@ def _measure(command, ws_urls, users, seconds, ticket_rate, transcript_rate, def
         "deliveries": tally.received,
         "lost": expected - tally.received,
         "dropped_consoles": len(tally.closed),
-        "p50_ms": round(_percentile(ms, 50), 2),
-        "p95_ms": round(_percentile(ms, 95), 2),
-        "p99_ms": round(_percentile(ms, 99), 2),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
         "max_ms": round(max(ms), 2) if ms else None,
     }
 
@@ -255,7 +255,7 @@ def run(
             }
         )
         echo(f"准备 {clients} 个座席账号…")
-        users = _prepare(db_url, Path(tmp), clients)
+        users = prepare_agents(db_url, Path(tmp), clients)
         bus = RedisBus(redis_url)
         load_before = os.getloadavg()
         rates = f"工单 {ticket_rate:g}/秒，转写 {transcript_rate:g}/秒"

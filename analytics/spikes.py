@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from analytics.docs import period_docs
 from analytics.period import Period
-from analytics.topics import Grouping, _keywords, _places, group_docs
+from analytics.topics import Grouping, group_docs, top_keywords, top_places
 from hotline.events import Event, get_bus
 
 BASELINE = 14
@@ -133,7 +133,7 @@ def _issue(grouping: Grouping, kind: str, day: str | None, members: np.ndarray, 
     texts = [grouping.texts[i] for i in members]
     label = grouping.leading(members.tolist(), int(grouping.labels[members[0]])).title[:30]
     return RisingIssue(
-        kind=kind, day=day, label=label, keywords=_keywords(texts), places=_places(texts),
+        kind=kind, day=day, label=label, keywords=top_keywords(texts), places=top_places(texts),
         count=count, previous=previous, baseline_mean=round(expected, 2), threshold=round(limit, 2),
         series=series, ticket_ids=[grouping.docs[i].ticket_id for i in shown],
         examples=[grouping.docs[i].title for i in shown[:3]],

@@ -75,7 +75,7 @@ def _distinct(texts: list[TicketText]) -> list[tuple[TicketText, int]]:
     return [(first[key], n) for key, n in times.items()]
 
 
-def _keywords(texts: list[TicketText], top: int = 5) -> list[str]:
+def top_keywords(texts: list[TicketText], top: int = 5) -> list[str]:
     counts: Counter[str] = Counter()
     places: set[str] = set()
     for t, n in _distinct(texts):
@@ -85,7 +85,7 @@ def _keywords(texts: list[TicketText], top: int = 5) -> list[str]:
     return [w for w, _ in counts.most_common(top + len(places)) if w not in places and len(w) > 1][:top]
 
 
-def _places(texts: list[TicketText], top: int = 3) -> list[str]:
+def top_places(texts: list[TicketText], top: int = 3) -> list[str]:
     counts: Counter[str] = Counter()
     for t, n in _distinct(texts):
         for p in t.places:
@@ -161,8 +161,8 @@ def _topic(grouping: Grouping, label: int, members: list[int], previous: int, re
     return Topic(
         id=label,
         label=grouping.leading(members, label).title[:30],
-        keywords=_keywords(member_texts),
-        places=_places(member_texts),
+        keywords=top_keywords(member_texts),
+        places=top_places(member_texts),
         count=len(members),
         previous=previous,
         growth=round((len(members) - previous) / previous, 3) if previous else None,

@@ -24,7 +24,7 @@ import httpx
 import psycopg
 import websockets
 
-from agent_console.bench import BENCH_SECRET, _percentile, _prepare, answered_call
+from agent_console.bench import BENCH_SECRET, answered_call, percentile, prepare_agents
 from hotline.cluster.shape import Cluster
 
 TRANSCRIPT = "我要反映小区停水的问题"
@@ -224,7 +224,7 @@ def run(workers: int, consoles: int, seconds: float, intake_rate: float, transcr
                    "HOTLINE_ARGON2_MEMORY_KIB": "1024"}  # fmt: skip
             os.environ.update(env)
             echo(f"准备 {consoles} 个座席账号…")
-            users = _prepare(db_url, Path(tmp), consoles)
+            users = prepare_agents(db_url, Path(tmp), consoles)
             cluster = Cluster(workers, 0, base_port, dict(os.environ), Path(tmp) / "run")
             from hotline.events import get_bus, set_bus
 
@@ -271,16 +271,16 @@ def _tally(out, db_url, workers, consoles, intake_rate, transcript_rate, seconds
         "transcript_rate": transcript_rate,
         "transcript_events": sum(sent.values()),
         "deliveries": len(ms),
-        "p50_ms": round(_percentile(ms, 50), 2),
-        "p95_ms": round(_percentile(ms, 95), 2),
-        "p99_ms": round(_percentile(ms, 99), 2),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
         "max_ms": round(max(ms), 2) if ms else None,
         "lost": lost_events + lost_tickets,
         "lost_events": lost_events,
         "lost_tickets": lost_tickets,
         "duplicates": sum(one.duplicates for one in seen),
         "reconnected_consoles": sum(1 for one in seen if one.reconnects),
-        "resume_ms_p50": round(_percentile(resumes, 50), 1) if resumes else None,
+        "resume_ms_p50": round(percentile(resumes, 50), 1) if resumes else None,
         "resume_ms": round(max(resumes), 1) if resumes else None,
         "took_seconds": round(took, 1),
     }

@@ -31,7 +31,7 @@ QUEUES = {
 CENTRE_QUEUES = ("to_dispatch", "returned", "transfer_failed", "extensions", "replies", "callbacks", "overdue")
 
 
-def _scoped(query, actor: Actor):
+def scoped(query, actor: Actor):
     check_reads_tickets(actor)
     if actor.role == Role.liaison:
         return query.where(Ticket.department_id == actor.department_id)
@@ -98,7 +98,7 @@ def queue_counts(session: Session, actor: Actor) -> dict[str, dict]:
     counts = {}
     for name in names:
         label, condition = QUEUES[name]
-        total = session.exec(_scoped(select(func.count()).select_from(Ticket), actor).where(condition)).one()
+        total = session.exec(scoped(select(func.count()).select_from(Ticket), actor).where(condition)).one()
         counts[name] = {"label": label, "count": total}
     return counts
 

@@ -22,7 +22,7 @@ from hotline.localtime import centre_zone, to_centre
 from hotline.tickets.grams import indexable, pairs
 from hotline.tickets.models import Ticket
 from hotline.tickets.privacy import inside_centre
-from hotline.tickets.queries import QUEUES, _scoped, outs
+from hotline.tickets.queries import QUEUES, outs, scoped
 from hotline.tickets.states import OPEN_STATES, TicketState
 
 # SQLite's table hint is `INDEXED BY <index>`; SQLAlchemy's SQLite compiler renders no table hints at all, so
@@ -125,7 +125,7 @@ def _words_condition(q: str, dialect: str) -> list:
 
 
 def filtered(actor: Actor, filters: TicketFilters, dialect: str):
-    query = _scoped(select(Ticket), actor)
+    query = scoped(select(Ticket), actor)
     if filters.queue:
         if filters.queue not in QUEUES:
             raise Invalid(f"没有名为 {filters.queue} 的队列（可选：{'、'.join(QUEUES)}）", code="unknown_queue")
