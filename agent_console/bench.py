@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -53,7 +54,7 @@ def _prepare(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
 
     from hotline.auth.models import Role
     from hotline.auth.service import create_user
-    from hotline.auth.tokens import issue_token
+    from hotline.auth.sessions import sign_in
     from hotline.db import engine_for
     from hotline.migrate import upgrade
     from hotline.settings import get_settings
@@ -64,7 +65,7 @@ def _prepare(db_url: str, var_dir: Path, clients: int) -> list[tuple[int, str]]:
     with Session(engine_for(db_url)) as session:
         for i in range(clients):
             user = create_user(session, f"bench{i:04d}", f"压测座席{i}", "bench-pass-1", Role.agent)
-            users.append((user.id, issue_token(user.id, user.username)[0]))
+            users.append((user.id, sign_in(session, user)[0]))
     return users
 
 
@@ -75,7 +76,7 @@ async def _console(url: str, token: str, tally: Tally, opened: list, compression
         opened.append(ws)
         try:
             async for raw in ws:  # until the bench closes it
-                sent = json.loads(raw).get("payload", {}).get("bench_sent")
+                sent = _sent_at(json.loads(raw))
                 if sent is not None:
                     tally.latencies.append(time.time() - sent)
                     tally.received += 1
@@ -85,12 +86,34 @@ async def _console(url: str, token: str, tally: Tally, opened: list, compression
             tally.closed.append(ws.close_rcvd.code)
 
 
+BENCH_TYPES = frozenset({"ticket.intake", "call.transcript.final", "call.transcript.partial"})
+
+
+def _sent_at(body: dict) -> float | None:
+    """When a bench event was made (its `at`, stamped just before publishing); None for other messages."""
+    if body.get("type") not in BENCH_TYPES or not body.get("at"):
+        return None
+    return datetime.fromisoformat(body["at"]).timestamp()
+
+
+def answered_call(user_id: int) -> dict:
+    """An `acd.call` payload: the agent's call is answered, so that call's transcripts go to that agent only."""
+    return {"queued_call_id": user_id, "call_id": f"bench-call-{user_id}", "state": "answered", "offered_to": None,
+            "answered_by": user_id, "caller_phone": None, "skill": None, "reason": None}  # fmt: skip
+
+
+def _ticket_payload(i: int) -> dict:
+    return {"ticket_id": i, "number": f"B{i:08d}", "action": "intake", "action_name": "受理", "from_state": None,
+            "state": "received", "department_id": None, "department_ids": [], "actor": "压测", "actor_role": "agent",
+            "at": datetime.now(UTC).isoformat()}  # fmt: skip
+
+
 def _publisher(publish, users: list[tuple[int, str]], seconds: float, ticket_rate: float, transcript_rate: float):
     """Publish on the bus at fixed rates; returns (ticket events, transcript events)."""
     from hotline.events import Event
 
     for user_id, _ in users:  # each console's agent has a call, so its transcript reaches that console only
-        publish(Event("acd.call", {"call_id": f"bench-call-{user_id}", "state": "answered", "answered_by": user_id}))
+        publish(Event("acd.call", answered_call(user_id)))
     time.sleep(0.5)
     tickets = transcripts = 0
     start = time.monotonic()
@@ -101,20 +124,15 @@ def _publisher(publish, users: list[tuple[int, str]], seconds: float, ticket_rat
         if (delay := due - time.monotonic()) > 0:
             time.sleep(delay)
         if tickets < (time.monotonic() - start) * ticket_rate:
-            payload = {"number": f"B{tickets:08d}", "action": "intake", "state": "received", "bench_sent": time.time()}
-            publish(Event("ticket.intake", payload))
+            publish(Event("ticket.intake", _ticket_payload(tickets)))
             tickets += 1
         else:
             user_id = users[transcripts % len(users)][0]
             kind = "call.transcript.final" if transcripts % 4 == 0 else "call.transcript.partial"
-            payload = {
-                "call_id": f"bench-call-{user_id}",
-                "leg": "caller",
-                "text": "我要反映小区停水的问题",
-                "start": 1.0,
-                "end": 2.0,
-                "bench_sent": time.time(),
-            }
+            payload = {"call_id": f"bench-call-{user_id}", "leg": "caller", "text": "我要反映小区停水的问题",
+                       "start": 1.0, "end": 2.0, "confidence": None}  # fmt: skip
+            if kind.endswith("final"):
+                payload["words"] = []
             publish(Event(kind, payload))
             transcripts += 1
         i += 1

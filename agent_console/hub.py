@@ -23,6 +23,7 @@ from agent_console.protocol import (
 )
 from agent_console.settings import ConsoleSettings
 from hotline.events.bus import Event, EventBus, SubscriptionOverflow
+from hotline.events.types import for_pages
 
 log = logging.getLogger(__name__)
 WATCHER_ROLES = frozenset({"supervisor", "manager", "admin"})
@@ -49,6 +50,7 @@ class Client:
     outbox: asyncio.Queue = field(default_factory=asyncio.Queue)
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
     drop_code: int | None = None
+    session_id: str | None = None  # the login session it was opened with: its end closes the console
 
     def put(self, text: str) -> None:
         if self.dropped.is_set():
@@ -134,6 +136,9 @@ class Hub:
             client.drop(4409)
 
     def handle(self, event: Event) -> None:
+        if not for_pages(event.type):  # between processes only (the speech path's legs): no console sees it
+            self.latest = max(self.latest, event.seq or 0)
+            return
         if event.seq is None:  # held by the bus while Redis is down: delivered live here, kept for no resume
             self._learn_call(event)
             text = event_message(event)
@@ -214,11 +219,11 @@ class Hub:
             return payload.get("to_user_id") in (None, client.user_id)
         return True
 
-    async def join(self, user_id: int, role: str, since: int | None) -> Resume:
+    async def join(self, user_id: int, role: str, since: int | None, session_id: str | None = None) -> Resume:
         """Register a console; with `since`, queue what it missed first. Atomic with the hub's dispatch
         (no await between reading the ring and registering), so nothing falls between replay and live."""
         current = await asyncio.to_thread(self.bus.current_seq) if since is not None else 0
-        client = Client(user_id=user_id, role=role, floor=self.latest, limit=self.settings.client_queue)
+        client = Client(user_id, role, self.latest, self.settings.client_queue, session_id=session_id)
         reason = None
         replay: list[str] = []
         if since is not None:
@@ -286,8 +291,9 @@ class Hub:
                 client.put(text)
 
     async def _recheck_accounts(self) -> None:
-        """Close the consoles of accounts deactivated (4401) or given another role (4403 / 4410) since they joined:
-        one query for all connected consoles every `HOTLINE_EVENTS_RECHECK_SECONDS`."""
+        """Close the consoles of accounts deactivated or whose login session has ended (退出登录, idle: 4401), or
+        given another role (4403 / 4410) since they joined: one query for all consoles every
+        `HOTLINE_EVENTS_RECHECK_SECONDS`."""
         from hotline.settings import get_settings
 
         while True:
@@ -296,24 +302,27 @@ class Hub:
             if not clients:
                 continue
             try:
-                accounts = await asyncio.to_thread(_accounts, {c.user_id for c in clients})
+                accounts, live = await asyncio.to_thread(_accounts, clients)
             except Exception:  # the database is away: keep the consoles, look again next time
                 continue
             for client in clients:
                 role = accounts.get(client.user_id)
-                if role is None:
+                if role is None or (client.session_id is not None and client.session_id not in live):
                     client.drop(CLOSE_UNAUTHORIZED)
                 elif role != client.role:
                     client.drop(CLOSE_ACCOUNT_CHANGED if role in CONSOLE_ROLES else CLOSE_FORBIDDEN)
 
 
-def _accounts(user_ids: set[int]) -> dict[int, str]:
-    """user id -> role, active accounts only."""
+def _accounts(clients: list[Client]) -> tuple[dict[int, str], set[str]]:
+    """(user id -> role of the active accounts, the login sessions still live) among these consoles'."""
     from sqlmodel import Session, select
 
+    from hotline.auth import sessions
     from hotline.auth.models import User
     from hotline.db import get_engine
 
+    user_ids = {c.user_id for c in clients}
     with Session(get_engine()) as session:
         rows = session.exec(select(User.id, User.role).where(User.id.in_(user_ids), User.active)).all()
-        return {user_id: str(role) for user_id, role in rows}
+        live = sessions.live(session, {c.session_id for c in clients if c.session_id is not None})
+        return {user_id: str(role) for user_id, role in rows}, live

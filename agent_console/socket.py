@@ -16,6 +16,7 @@ from agent_console.protocol import (
     message,
 )
 from hotline.auth.deps import user_from_token
+from hotline.auth.tokens import read_token
 from hotline.db import get_engine
 from hotline.errors import DomainError
 
@@ -26,13 +27,14 @@ class Refused(Exception):
         self.code, self.reason = code, reason
 
 
-def _user(token: str) -> tuple[int, str]:
+def _user(token: str) -> tuple[int, str, str]:
+    """(user id, role, login session) of a good token."""
     with Session(get_engine()) as session:
         user = user_from_token(session, token)
-        return user.id, user.role
+        return user.id, user.role, read_token(token).session_id
 
 
-async def _hello(websocket: WebSocket, timeout: float) -> tuple[int, str, int | None]:
+async def _hello(websocket: WebSocket, timeout: float) -> tuple[int, str, str, int | None]:
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), timeout)
     except TimeoutError:
@@ -46,26 +48,26 @@ async def _hello(websocket: WebSocket, timeout: float) -> tuple[int, str, int | 
     except (ValueError, AssertionError):
         raise Refused(CLOSE_BAD_MESSAGE, "hello_expected") from None
     try:
-        user_id, role = await asyncio.to_thread(_user, token)
+        user_id, role, session_id = await asyncio.to_thread(_user, token)
     except DomainError as exc:
         raise Refused(CLOSE_UNAUTHORIZED, exc.code) from None
     if role not in CONSOLE_ROLES:
         raise Refused(CLOSE_FORBIDDEN, "role_not_allowed")
-    return user_id, role, since
+    return user_id, role, session_id, since
 
 
 async def serve(websocket: WebSocket, hub: Hub) -> None:
     # Accept first, then close with a code: a browser cannot read the HTTP status of a refused handshake.
     await websocket.accept()
     try:
-        user_id, role, since = await _hello(websocket, hub.settings.auth_timeout_seconds)
+        user_id, role, session_id, since = await _hello(websocket, hub.settings.auth_timeout_seconds)
     except Refused as refused:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             await websocket.close(code=refused.code, reason=refused.reason)
         return
     except (WebSocketDisconnect, RuntimeError):
         return
-    client = (await hub.join(user_id, role, since)).client
+    client = (await hub.join(user_id, role, since, session_id)).client
     tasks = [
         asyncio.create_task(_send(websocket, client)),
         asyncio.create_task(_receive(websocket, client)),

@@ -5,8 +5,10 @@ indicators are synthesised around the tickets' intake times (the data has no cal
 title labelled.csv does not label takes the trained classifier's topic, as an agent takes the console's suggestion.
 """
 
+import math
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -19,6 +21,7 @@ from classifier.model_store import ModelError
 from classifier.predictor import load_predictor
 from hotline.auth.actor import Actor
 from hotline.auth.models import Role, User
+from hotline.clock import callback_due, dispatch_deadlines, get_calendar
 from hotline.db import utcnow
 from hotline.demo import stories as steps
 from hotline.demo.messages import Message, read_messages, read_topics, require_messages
@@ -36,6 +39,10 @@ SEED = 2026
 YEAR = timedelta(weeks=52)
 ANSWERABLE = {RequestType.consult, RequestType.suggestion, RequestType.praise}
 RECENT = timedelta(days=20)  # tickets younger than this may still be open
+WEEK = timedelta(weeks=1)
+RECENT_WEEKS = 3  # the weeks where the demo seed places its open work; the history tops them up to a usual week
+RECENT_WEEK_SHARE = 1.1  # a usual week: the year's average, and a little
+LATE_DAYS = 1.0  # working days an open history ticket may be past its deadline
 MIN_REPLY = 10  # characters: shorter real replies are not replies the lifecycle accepts
 # The data has one reply per message; the second, after a reopen, is written here.
 REDONE_REPLY = "经重新组织现场核查，已督促责任单位落实整改，并已电话告知市民整改结果，市民表示认可。"
@@ -68,19 +75,27 @@ def _moved(message: Message, start: datetime) -> Message:
 def _fate(message: Message, draft: TicketDraft, rng: random.Random, now: datetime) -> Fate | None:
     """What becomes of the message; None when it cannot be told truthfully (no real reply for an old complaint).
 
-    Only recent tickets are left waiting (for a callback, or in handling without a reply yet): a year-old
-    ticket still in progress would fill the overdue lists with something a real centre would not have.
+    Only recent tickets are left waiting (for a callback, or in handling without a reply yet), and only while their
+    clock has not run out more than a working day ago: a ticket weeks past its deadline would fill the overdue
+    lists with something a real centre would not have.
     """
     # a few real replies are a word or two ("已转办"): the reply step refuses those, as it would a liaison's
     has_reply = message.reply is not None and len(message.reply.strip()) >= MIN_REPLY
     if has_reply and message.reply_time and message.reply_time > message.time + timedelta(hours=2):
         roll = rng.random()
-        if message.reply_time > now - RECENT:
-            return Fate.callback_pending if roll < 0.5 else Fate.closed
+        if message.reply_time > now - RECENT and _still_due(callback_due(message.reply_time), now):
+            called_soon = get_calendar().working_hours_between(message.reply_time, now) < 12  # callback ahead
+            return Fate.callback_pending if roll < 0.5 or called_soon else Fate.closed
         return Fate.closed if roll < 0.92 else Fate.redone
     if draft.request_type in ANSWERABLE:
         return Fate.answered if rng.random() < 0.7 else Fate.answered_callback
-    return Fate.in_progress if message.time > now - RECENT else None
+    reply_due = dispatch_deadlines(message.time + timedelta(hours=1), draft.request_type, False).reply_due_at
+    return Fate.in_progress if message.time > now - RECENT and _still_due(reply_due, now) else None
+
+
+def _still_due(due: datetime, now: datetime) -> bool:
+    """Not yet due, or due less than LATE_DAYS working days ago."""
+    return get_calendar().working_days_between(due, now) < LATE_DAYS
 
 
 def _topic_suggester(model_dir: Path | None, echo: Callable[[str], None]) -> Callable[[str, str], str] | None:
@@ -111,6 +126,8 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
     suggest_topic = _topic_suggester(model_dir, echo)
     stories: list[Story] = []
     candidates = [m for m in read_messages(data_dir) if about_this_city(m)]
+    recent = _recent_weeks(session, now)
+    weekly_cap = math.ceil(RECENT_WEEK_SHARE * count / 52)
     rng.shuffle(candidates)
     for original in candidates:
         if len(stories) >= count:
@@ -119,6 +136,9 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
         if not start <= message.time < now - timedelta(days=1) or (message.reply_time and message.reply_time >= now):
             continue
         draft, department = draft_for(message, topics, places)
+        week = (now - message.time) // WEEK
+        if week < RECENT_WEEKS and recent[week] >= weekly_cap:
+            continue  # the demo seed's open work fills this week already: a busier week than the year's would show
         fate = _fate(message, draft, rng, now)
         if fate is None or (fate not in (Fate.answered, Fate.answered_callback) and department not in cast.liaisons):
             continue
@@ -131,11 +151,19 @@ def build_history(session: Session, count: int = 1500, now: datetime | None = No
         elif fate == Fate.answered_callback:
             _call_back(story, rng, now)
         stories.append(story)
+        recent[week] += 1
     echo(f"一年演示历史：{len(stories)} 张工单，按真实留言时间走完流转……")
     run_stories(session, stories)
     _reactions_and_calls(session, stories, likes, rng)
     echo(f"完成，用时 {time.monotonic() - started:.1f} 秒。")
     return len(stories)
+
+
+def _recent_weeks(session: Session, now: datetime) -> Counter[int]:
+    """Tickets already there (the demo seed's) per week back from now, for the last RECENT_WEEKS weeks."""
+    since = now - RECENT_WEEKS * WEEK
+    created = session.exec(select(Ticket.created_at).where(Ticket.created_at >= since)).all()
+    return Counter((now - moment) // WEEK for moment in created)
 
 
 def _handle_again(story: Story, cast: Cast, rng: random.Random, now: datetime) -> None:

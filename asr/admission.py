@@ -79,8 +79,8 @@ class Admission:
     max_uploads: int
     live: dict[tuple[str, str], object] = field(default_factory=dict)  # (call_id, leg) -> owning connection
     uploads: int = 0
-    admitted: Counter = field(default_factory=Counter)
-    refused: Counter = field(default_factory=Counter)
+    admitted: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
 
     def admit_live(self, call_id: str, leg: str, owner: object) -> Slot:
         key = (call_id, leg)
@@ -107,10 +107,10 @@ class Admission:
     def release(self, slot: Slot) -> None:
         if slot.kind == "upload":
             self.uploads -= 1
-        else:
+        elif slot.key is not None:
             self.live.pop(slot.key, None)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, int | dict[str, int]]:
         """Figures for supervisors and metrics (`GET /api/asr/capacity`)."""
         return {
             "max_legs": self.max_legs,

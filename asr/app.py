@@ -5,7 +5,8 @@ The model is loaded in the lifespan, so a missing or broken model stops start-up
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,7 +18,14 @@ from asr.service import start_engine
 from hotline.errors import install_error_handlers
 
 
-def create_app(model: Path | str | None = None, audiosocket: tuple[str, int] | None = None) -> FastAPI:
+def create_app(
+    model: Path | str | None = None,
+    audiosocket: tuple[str, int] | None = None,
+    jobs: Sequence[Callable[[], Coroutine]] = (),
+) -> FastAPI:
+    """`jobs`: coroutines run for the app's life. A speech node runs none: its legs reach the ACD of the app workers
+    through the Redis bus. Tests that run this app alone pass the ACD's leg subscriber here."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = start_engine(model)
@@ -25,11 +33,17 @@ def create_app(model: Path | str | None = None, audiosocket: tuple[str, int] | N
         if audiosocket:
             server = await start_audiosocket_server(*audiosocket, engine=engine)
             app.state.audiosocket_port = server.sockets[0].getsockname()[1]
+        tasks = [asyncio.create_task(job()) for job in jobs]
         try:
             yield
         finally:
             if server:
                 server.close()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(title="hotline ASR", lifespan=lifespan)
     install_error_handlers(app)  # the upload's login and role errors answer as everywhere else

@@ -10,14 +10,17 @@ resampling the whole call at once.
 from math import gcd
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import signal
 
 from asr.errors import AudioFormatError
 
 ENCODINGS = ("L16", "PCMU", "PCMA")
 
+Pcm = NDArray[np.int16]  # signed 16-bit samples, what every codec decodes to and the model reads
 
-def _ulaw_table() -> np.ndarray:
+
+def _ulaw_table() -> Pcm:
     u = ~np.arange(256, dtype=np.int32) & 0xFF
     exponent = (u >> 4) & 0x07
     mantissa = u & 0x0F
@@ -25,7 +28,7 @@ def _ulaw_table() -> np.ndarray:
     return np.where(u & 0x80, -magnitude, magnitude).astype(np.int16)
 
 
-def _alaw_table() -> np.ndarray:
+def _alaw_table() -> Pcm:
     a = np.arange(256, dtype=np.int32) ^ 0x55
     mantissa = (a & 0x0F) << 4
     segment = (a & 0x70) >> 4
@@ -37,15 +40,15 @@ ULAW_TO_PCM = _ulaw_table()
 ALAW_TO_PCM = _alaw_table()
 
 
-def ulaw_decode(data: bytes) -> np.ndarray:
+def ulaw_decode(data: bytes) -> Pcm:
     return ULAW_TO_PCM[np.frombuffer(data, dtype=np.uint8)]
 
 
-def alaw_decode(data: bytes) -> np.ndarray:
+def alaw_decode(data: bytes) -> Pcm:
     return ALAW_TO_PCM[np.frombuffer(data, dtype=np.uint8)]
 
 
-def ulaw_encode(pcm: np.ndarray) -> bytes:
+def ulaw_encode(pcm: Pcm) -> bytes:
     """16-bit PCM to μ-law (what a PBX sends), bit-exact with the ITU reference (14-bit magnitude, bias 33)."""
     x = pcm.astype(np.int32) >> 2
     mask = np.where(x < 0, 0x7F, 0xFF)
@@ -56,7 +59,7 @@ def ulaw_encode(pcm: np.ndarray) -> bytes:
     return (code ^ mask).astype(np.uint8).tobytes()
 
 
-def alaw_encode(pcm: np.ndarray) -> bytes:
+def alaw_encode(pcm: Pcm) -> bytes:
     x = pcm.astype(np.int32)
     mask = np.where(x >= 0, 0xD5, 0x55)
     magnitude = np.where(x >= 0, x, -x - 1)
@@ -65,14 +68,14 @@ def alaw_encode(pcm: np.ndarray) -> bytes:
     return (((segment << 4) | mantissa) ^ mask).astype(np.uint8).tobytes()
 
 
-def pcm16_decode(data: bytes) -> np.ndarray:
+def pcm16_decode(data: bytes) -> Pcm:
     """Little-endian signed 16-bit samples; an odd byte count is a broken frame, not half a sample."""
     if len(data) % 2:
         raise AudioFormatError(f"L16 音频帧字节数为奇数（{len(data)}）", code="odd_byte_count")
     return np.frombuffer(data, dtype="<i2")
 
 
-def decode(data: bytes, encoding: str) -> np.ndarray:
+def decode(data: bytes, encoding: str) -> Pcm:
     if encoding == "L16":
         return pcm16_decode(data)
     if encoding == "PCMU":
@@ -82,19 +85,20 @@ def decode(data: bytes, encoding: str) -> np.ndarray:
     raise AudioFormatError(f"不支持的音频编码：{encoding}（支持 {', '.join(ENCODINGS)}）", code="unknown_encoding")
 
 
-def _lowpass(up: int, down: int) -> np.ndarray:
+def _lowpass(up: int, down: int) -> NDArray[np.float64]:
     # Same design as scipy.signal.resample_poly: Kaiser(5.0) windowed sinc, cut-off at the lower Nyquist.
     max_rate = max(up, down)
     half_len = 10 * max_rate
-    return signal.firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0)) * up
+    taps = np.asarray(signal.firwin(2 * half_len + 1, 1.0 / max_rate, window=("kaiser", 5.0)), dtype=np.float64)
+    return taps * up
 
 
-def resample(pcm: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+def resample(pcm: NDArray[np.number], rate_in: int, rate_out: int) -> Pcm:
     """Resample a whole recording (batch path) to int16."""
     if rate_in == rate_out:
         return pcm.astype(np.int16, copy=False)
     g = gcd(rate_in, rate_out)
-    out = signal.resample_poly(pcm.astype(np.float32), rate_out // g, rate_in // g)
+    out = np.asarray(signal.resample_poly(pcm.astype(np.float32), rate_out // g, rate_in // g), dtype=np.float64)
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
@@ -117,7 +121,7 @@ class StreamResampler:
             self._start = 0  # global input index of _buf[0]; always a multiple of `down`
             self._next = 0  # global index of the next output sample
 
-    def process(self, pcm: np.ndarray) -> np.ndarray:
+    def process(self, pcm: Pcm) -> Pcm:
         if self.passthrough or len(pcm) == 0:
             return pcm.astype(np.int16, copy=False)
         up, down = self.up, self.down
@@ -126,7 +130,7 @@ class StreamResampler:
         last = (end * up - 1) // down  # last output whose inputs have all arrived
         out = np.zeros(0, dtype=np.int16)
         if last >= self._next:
-            y = signal.upfirdn(self.taps, self._buf, up, down)
+            y = np.asarray(signal.upfirdn(self.taps, self._buf, up, down), dtype=np.float64)
             offset = self._start * up // down
             kept = y[self._next - offset : last + 1 - offset]
             out = np.clip(np.round(kept), -32768, 32767).astype(np.int16)

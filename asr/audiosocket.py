@@ -27,7 +27,7 @@ from asr.admission import check_frame, frame_limit, get_admission, new_pacer
 from asr.audio import StreamResampler, pcm16_decode
 from asr.engine import AsrEngine, LegStream
 from asr.errors import AsrError
-from asr.queueing import caller_leg_ended, caller_leg_started
+from asr.legs import leg_ended, leg_started
 from asr.service import get_engine
 from asr.sink import FanoutSink, TranscriptSink, default_sinks
 
@@ -124,7 +124,7 @@ async def handle_connection(
             raise AsrError(f"第一帧应为 UUID（类型 0x01，16 字节），收到类型 0x{kind:02x}", code="uuid_expected")
         call_id = str(uuid.UUID(bytes=payload))
         slot = admission.admit_live(call_id, leg, writer)
-        await caller_leg_started(call_id, leg)  # AudioSocket carries no caller number
+        await leg_started(call_id, leg)  # AudioSocket carries no caller number
         call = _Leg(engine.open_stream(call_id, leg, FanoutSink(sinks(call_id, leg))), engine.sample_rate)
         log.info("audiosocket call %s from %s", call_id, peer)
         while True:
@@ -165,7 +165,7 @@ async def handle_connection(
         if call is not None:
             stream = call.stream
             await (stream.abandon(GRACE_SECONDS) if dropped else stream.finish())
-            await caller_leg_ended(stream.call_id, stream.leg)
+            await leg_ended(stream.call_id, stream.leg)
         if slot is not None:
             admission.release(slot)  # held until decoding is done: the node's CPU is what the cap protects
 

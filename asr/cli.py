@@ -330,6 +330,7 @@ def simulate(
     encoding: str = typer.Option("PCMU", help="WebSocket encoding: PCMU, PCMA or L16"),
     caller: str | None = typer.Option(None, help="来电号码（WebSocket 首帧的 caller）"),
     token: str | None = typer.Option(None, help="PBX 令牌（默认取 HOTLINE_PBX_TOKENS 的第一个）"),
+    repeat: int = typer.Option(1, min=1, help="连续播放几遍（短录音放长，来得及接听）"),
 ) -> None:
     """Play a real recording into the product as a PBX would."""
     from websockets.exceptions import InvalidStatus
@@ -342,7 +343,16 @@ def simulate(
     try:
         result = asyncio.run(
             simulate_call(
-                wav, via, url=url, host=host, port=port, speed=speed, caller=caller, encoding=encoding, token=token
+                wav,
+                via,
+                url=url,
+                host=host,
+                port=port,
+                speed=speed,
+                caller=caller,
+                encoding=encoding,
+                token=token,
+                repeat=repeat,
             )
         )
     except InvalidStatus as exc:

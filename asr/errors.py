@@ -13,7 +13,7 @@ class AsrError(Exception):
         if status:
             self.status = status
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
 
 

@@ -2,9 +2,7 @@
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from asr.audio import ENCODINGS, StreamResampler, decode
+from asr.audio import ENCODINGS, Pcm, StreamResampler, decode
 from asr.errors import AudioFormatError
 
 STREAM_RATES = (8000, 16000)
@@ -34,5 +32,5 @@ class MediaDecoder:
         self.fmt = fmt
         self._resampler = StreamResampler(fmt.sample_rate, model_rate)
 
-    def __call__(self, data: bytes) -> np.ndarray:
+    def __call__(self, data: bytes) -> Pcm:
         return self._resampler.process(decode(data, self.fmt.encoding))

@@ -25,8 +25,8 @@ from asr.access import pbx_token_ok
 from asr.admission import BYTES_PER_SAMPLE, check_frame, frame_limit, get_admission, new_pacer
 from asr.batch import STEREO_LEGS, transcribe_file
 from asr.errors import AsrError, AudioFormatError
+from asr.legs import leg_ended, leg_started
 from asr.media import LEGS, MediaDecoder, MediaFormat
-from asr.queueing import caller_leg_ended, caller_leg_started
 from asr.service import get_engine
 from asr.settings import get_asr_settings
 from asr.sink import FanoutSink, Segment, default_sinks
@@ -152,7 +152,7 @@ async def _stream_leg(
     ws: WebSocket, reply: "WebSocketReplySink", call_id: str, leg: str, fmt: MediaFormat, caller: str | None
 ) -> None:
     engine = get_engine()
-    await caller_leg_started(call_id, leg, caller)
+    await leg_started(call_id, leg, caller)
     stream = engine.open_stream(call_id, leg, FanoutSink([*default_sinks(call_id, leg), reply]))
     decoder = MediaDecoder(fmt, engine.sample_rate)
     limit = frame_limit(fmt.sample_rate, fmt.encoding)
@@ -191,7 +191,7 @@ async def _stream_leg(
     finally:
         # the words said before the hang-up still count; a vanished client's backlog is cut short
         await (stream.abandon(GRACE_SECONDS) if reply.gone else stream.finish())
-        await caller_leg_ended(call_id, leg)
+        await leg_ended(call_id, leg)
         if not reply.gone:
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # the PBX may close first
                 await ws.close(code=close_code)

@@ -133,12 +133,15 @@ async def simulate_call(
     call_id: str | None = None,
     caller: str | None = None,
     token: str | None = None,
+    repeat: int = 1,
 ) -> dict:
-    """Play `wav` as one call; returns the transcript frames per leg (WebSocket) or AudioSocket's replies.
+    """Play `wav` as one call, `repeat` times in a row (a short clip then lasts long enough to answer the call);
+    returns the transcript frames per leg (WebSocket) or AudioSocket's replies.
 
     The product stores the finals on the Call: `GET /api/calls/{call_id}` shows them.
     """
     data, rate = read_recording(wav)
+    data = np.tile(data, (max(1, repeat), 1))
     legs = STEREO_LEGS[: data.shape[1]]
     started = time.monotonic()
     if via == "websocket":

@@ -3,16 +3,20 @@
 import json
 import sys
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from classifier.dataset import DataError, read_labelled
 from classifier.model_store import ModelError
+
+if TYPE_CHECKING:  # evaluate loads scikit-learn: imported when a command needs it
+    from classifier.evaluate import Report
 
 app = typer.Typer(help="话题、诉求类型、承办单位分类模型：训练、评估、预测、测速、导出纠正数据", no_args_is_help=True)
 console = Console(stderr=True)
@@ -20,7 +24,7 @@ console = Console(stderr=True)
 ModelOption = Annotated[Path | None, typer.Option("--model", help="模型目录（默认 var/models/classifier）")]
 
 
-def _emit(payload: dict) -> None:
+def _emit(payload: Mapping[str, object]) -> None:
     print(json.dumps(payload, ensure_ascii=False), flush=True)
 
 
@@ -79,7 +83,7 @@ def train(
             console=console,
             transient=False,
         ) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def report(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
@@ -111,7 +115,9 @@ def train(
     )
 
 
-def _train_from_db(root: Path, data: Path, extra: Path | None, report) -> dict:
+def _train_from_db(
+    root: Path, data: Path, extra: Path | None, report: Callable[[str, int, int], None]
+) -> dict[str, Any]:
     from sqlmodel import Session
 
     from classifier.loop import train_from_db
@@ -121,7 +127,7 @@ def _train_from_db(root: Path, data: Path, extra: Path | None, report) -> dict:
         return train_from_db(session, root, data, extra, report)
 
 
-def _print_shadow(metadata: dict) -> None:
+def _print_shadow(metadata: dict[str, Any]) -> None:
     shadow = metadata["shadow"]
     console.print(f"候选版本 {metadata['model_id']}：学习 {metadata['tickets']} 张工单；影子评估最新 {shadow['n']} 张")
     for head in ("topic", "request_type", "department"):
@@ -192,20 +198,20 @@ def rollback(model: ModelOption = None) -> None:
     _emit({"active": active})
 
 
-def _print_report(title: str, report: object) -> None:
+def _print_report(title: str, report: "Report") -> None:
     table = Table(title=title)
     for column in ("类别", "precision", "recall", "F1", "样本数"):
         table.add_column(column)
-    for row in report.per_class:  # type: ignore[attr-defined]
+    for row in report.per_class:
         table.add_row(
             row["label"], f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])
         )
     Console().print(table)
     matrix = Table(title="混淆矩阵（行：真实，列：预测）")
     matrix.add_column("")
-    for label in report.labels:  # type: ignore[attr-defined]
+    for label in report.labels:
         matrix.add_column(label[:4])
-    for label, counts in zip(report.labels, report.confusion, strict=True):  # type: ignore[attr-defined]
+    for label, counts in zip(report.labels, report.confusion, strict=True):
         matrix.add_row(label, *[str(c) for c in counts])
     Console().print(matrix)
 
@@ -225,7 +231,7 @@ def evaluate(
     ] = None,
 ) -> None:
     """评估：话题各类 P/R/F1 与混淆矩阵；有银标注时，诉求类型、承办单位准确率及 95% 置信区间。最后一行 JSON。"""
-    from classifier.evaluate import evaluate_annotations, evaluate_topic
+    from classifier.evaluate import ANNOTATED_HEADS, evaluate_annotations, evaluate_topic
     from classifier.holdout import in_test_split
     from classifier.predictor import load_predictor
 
@@ -243,13 +249,18 @@ def evaluate(
         keep = None if split == "all" else (lambda m: in_test_split(m.id) == (split == "test"))
         report = evaluate_topic(predictor, data, keep)
         _print_report("话题", report)
-        result: dict = {"macro_f1": report.macro_f1, "accuracy": report.accuracy, "n": report.n, "split": split}
+        result: dict[str, object] = {
+            "macro_f1": report.macro_f1,
+            "accuracy": report.accuracy,
+            "n": report.n,
+            "split": split,
+        }
         if split == "test" and not predictor.metadata.get("training_data", {}).get("held_out"):
             console.print("[yellow]注意：该模型训练时没有留出测试集，分数偏高（请用 train --holdout 训练）[/yellow]")
             result["model_saw_test_split"] = True
         if annotations:
             silver = evaluate_annotations(predictor, data, annotations, split)
-            for head in ("request_type", "department", "department_catalogue", "top3"):
+            for head in ANNOTATED_HEADS:
                 figures = silver[head]
                 line = f"{head}: accuracy {figures['accuracy']} 95%CI {figures['ci95']}（n={figures['n']}）"
                 if "high_confidence" in figures:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from classifier.cues import REQUEST_TYPES
 from classifier.dataset import DataError, Message, read_rows
@@ -96,12 +96,12 @@ def labelled_tickets(session: Session, since: datetime | None = None) -> list[Ce
     label_of = {unit.code: label for label, unit in departments().items()}
     query = (
         select(Ticket, Department)
-        .join(Department, Ticket.department_id == Department.id, isouter=True)
-        .where(Ticket.state.in_(LABELLED_STATES))  # type: ignore[attr-defined]
-        .order_by(Ticket.created_at, Ticket.id)
+        .join(Department, col(Ticket.department_id) == col(Department.id), isouter=True)
+        .where(col(Ticket.state).in_(LABELLED_STATES))
+        .order_by(col(Ticket.created_at), col(Ticket.id))
     )
     if since is not None:
-        query = query.where(Ticket.created_at >= since)
+        query = query.where(col(Ticket.created_at) >= since)
     rows = []
     for ticket, department in session.exec(query).all():
         label = ""

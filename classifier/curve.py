@@ -14,7 +14,7 @@ from sklearn.svm import LinearSVC
 
 from classifier.dataset import read_labelled, read_rows
 from classifier.features import MessageFeatures, make_doc
-from classifier.holdout import accuracy_with_interval, held_out_ids, in_test_split
+from classifier.holdout import Accuracy, accuracy_with_interval, held_out_ids, in_test_split
 from classifier.train import HEAD_C, tokenise_all
 from classifier.training_data import HeadRows, build_training_set
 
@@ -24,8 +24,8 @@ STEPS = (0, 100, 250, 500, 1000, 1775)
 @dataclass(frozen=True)
 class CurvePoint:
     tickets: int
-    request_type: dict
-    department: dict
+    request_type: Accuracy
+    department: Accuracy
 
 
 def _subset(rows: HeadRows, keep_silver: set[str]) -> HeadRows:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.features import Doc, MessageFeatures, title_words, words_with_bigrams
 
@@ -19,7 +21,7 @@ from classifier.features import Doc, MessageFeatures, title_words, words_with_bi
 @dataclass
 class Block:
     vocabulary: dict[str, int]
-    idf: np.ndarray
+    idf: NDArray[np.float64]
     offset: int
     weight: float
 
@@ -27,15 +29,15 @@ class Block:
 @dataclass
 class LinearHead:
     classes: list[str]
-    coef: np.ndarray  # (features, classes), float32: rows gathered per message are contiguous
-    intercept: np.ndarray
-    calibration_a: np.ndarray
-    calibration_b: np.ndarray
+    coef: NDArray[np.float32]  # (features, classes), float32: rows gathered per message are contiguous
+    intercept: NDArray[np.float64]
+    calibration_a: NDArray[np.float64]
+    calibration_b: NDArray[np.float64]
 
 
-def _block(vectorizer: object, offset: int, weight: float) -> Block:
-    vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}  # type: ignore[attr-defined]
-    return Block(vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), offset, weight)  # type: ignore[attr-defined]
+def _block(vectorizer: TfidfVectorizer, offset: int, weight: float) -> Block:
+    vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+    return Block(vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), offset, weight)
 
 
 def _head(model: CalibratedClassifierCV) -> LinearHead:
@@ -47,14 +49,14 @@ def _head(model: CalibratedClassifierCV) -> LinearHead:
         # Binary LinearSVC has one row of weights for the positive class; calibration uses that one score.
         coef = np.vstack([-coef[0], coef[0]])
         intercept = np.array([-intercept[0], intercept[0]])
-    a = np.array([c.a_ for c in calibrated.calibrators])
-    b = np.array([c.b_ for c in calibrated.calibrators])
+    a = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
+    b = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
     return LinearHead([str(c) for c in model.classes_], np.ascontiguousarray(coef.T, dtype=np.float32), intercept, a, b)
 
 
 def _char_ngrams(text: str, low: int, high: int) -> list[str]:
     text = " ".join(text.split())  # as scikit-learn's char analyzer normalises white space
-    grams = []
+    grams: list[str] = []
     for n in range(low, min(high + 1, len(text) + 1)):
         grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
     return grams
@@ -75,15 +77,15 @@ class FastModel:
         self.heads = {name: _head(model) for name, model in heads.items()}
         self.feature_names = features.feature_names()
 
-    def vectorize(self, doc: Doc) -> tuple[np.ndarray, np.ndarray]:
+    def vectorize(self, doc: Doc) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Column indices and values of the message's TF-IDF row (sublinear tf, l2 per block, weighted)."""
         terms = (
             words_with_bigrams(doc),
             title_words(doc),
             _char_ngrams(doc.chars, self.char_range[0], self.char_range[1]),
         )
-        all_indices: list[np.ndarray] = []
-        all_values: list[np.ndarray] = []
+        all_indices: list[NDArray[np.int64]] = []
+        all_values: list[NDArray[np.float64]] = []
         for block, block_terms in zip(self.blocks, terms, strict=True):
             counts = Counter(block_terms)
             # Look-ups and logarithms through map and numpy, not Python loops: a third of a long message's time.
@@ -101,7 +103,9 @@ class FastModel:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         return np.concatenate(all_indices), np.concatenate(all_values)
 
-    def probabilities(self, head: LinearHead, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def probabilities(
+        self, head: LinearHead, indices: NDArray[np.int64], values: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
         # Same as scikit-learn: one sigmoid per class on its decision value, then normalised to sum 1.
         scores = values @ head.coef[indices] + head.intercept
         if len(head.classes) == 2:
@@ -111,5 +115,8 @@ class FastModel:
         total = probs.sum()
         return probs / total if total > 0 else np.full(len(probs), 1.0 / len(probs))
 
-    def contributions(self, head: LinearHead, label_index: int, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
-        return head.coef[indices, label_index] * values
+    def contributions(
+        self, head: LinearHead, label_index: int, indices: NDArray[np.int64], values: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        weights: NDArray[np.float32] = head.coef[indices, label_index]
+        return weights * values

@@ -7,8 +7,10 @@ figure stays an honest estimate of accuracy on unseen messages (docs/classifier.
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import numpy as np
+from numpy.typing import NDArray
 
 # One row in five, decided by the id's hash: stable across runs, machines and new annotation files.
 TEST_SHARE_DIVISOR = 5
@@ -20,7 +22,7 @@ def in_test_split(message_id: str) -> bool:
 
 
 def bootstrap_interval(
-    correct: Sequence[bool] | np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
+    correct: Sequence[bool] | NDArray[np.bool_], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
 ) -> tuple[float, float]:
     """95% percentile-bootstrap interval of an accuracy from per-row hits (resampling rows)."""
     hits = np.asarray(correct, dtype=float)
@@ -32,7 +34,14 @@ def bootstrap_interval(
     return (round(float(low), 4), round(float(high), 4))
 
 
-def accuracy_with_interval(correct: Sequence[bool] | np.ndarray) -> dict:
+class Accuracy(TypedDict):
+    accuracy: float
+    ci95: list[float]  # [low, high]
+    n: int
+    high_confidence: NotRequired["Accuracy"]  # the same on the rows annotated with high confidence
+
+
+def accuracy_with_interval(correct: Sequence[bool] | NDArray[np.bool_]) -> Accuracy:
     hits = np.asarray(correct, dtype=bool)
     low, high = bootstrap_interval(hits)
     return {"accuracy": round(float(hits.mean()), 4) if len(hits) else 0.0, "ci95": [low, high], "n": len(hits)}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,7 +19,7 @@ from classifier.dataset import Message
 from classifier.model_store import ModelError, update_metadata
 from classifier.predictor import EmptyText, Predictor, load_predictor
 from classifier.registry import active_dir, active_id, new_version_dir
-from classifier.train import train_all
+from classifier.train import no_progress, train_all
 
 # The newest fifth of the tickets, at most this many, is the shadow set.
 SHADOW_MAX = 200
@@ -60,8 +61,11 @@ def feedback_rows(session: Session) -> list[Correction]:
         label = department_label(item.correct or "") if item.head == "department" else item.correct or ""
         if not label:
             continue
-        labels = [label if head == item.head else "" for head in HEAD_NAMES]
-        rows.append(Correction(Message(f"feedback-{item.id}", item.title, item.text), *labels, MARKED_WRONG_WEIGHT))
+        labels = {head: label if head == item.head else "" for head in HEAD_NAMES}
+        message = Message(f"feedback-{item.id}", item.title, item.text)
+        rows.append(
+            Correction(message, labels["topic"], labels["request_type"], labels["department"], MARKED_WRONG_WEIGHT)
+        )
     return rows
 
 
@@ -75,7 +79,7 @@ def ticket_rows(session: Session) -> list[Labelled]:
     ]
 
 
-def shadow_scores(predictor: Predictor, rows: list[Labelled]) -> dict:
+def shadow_scores(predictor: Predictor, rows: list[Labelled]) -> dict[str, dict[str, float | int | None]]:
     """Accuracy of each head on the rows that carry its label."""
     hits: dict[str, list[bool]] = {head: [] for head in HEAD_NAMES}
     for row in rows:
@@ -95,7 +99,7 @@ def train_from_db(
     labelled_csv: Path,
     extra_dir: Path | None,
     progress: Callable[[str, int, int], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Train a candidate version under `root/versions/`, score it and the active model in shadow; return metadata.
 
     The candidate is not switched to: a person does that on the admin page (or `hotline classifier activate`).
@@ -110,8 +114,15 @@ def train_from_db(
     created = datetime.now(UTC).isoformat(timespec="seconds")
     out = new_version_dir(root, created)
     extra = {"model_id": out.name, "source": "from-db", "tickets": len(learn), "marked_wrong": len(marked)}
-    kwargs = {"progress": progress} if progress else {}
-    train_all(labelled_csv, out, extra_dir, corrections + marked, with_metrics=False, extra_metadata=extra, **kwargs)
+    train_all(
+        labelled_csv,
+        out,
+        extra_dir,
+        corrections + marked,
+        with_metrics=False,
+        progress=progress or no_progress,
+        extra_metadata=extra,
+    )
     candidate = load_predictor(out)
     try:
         current: Predictor | None = load_predictor(active_dir(root))

@@ -84,7 +84,8 @@ def read_metadata(directory: Path) -> dict[str, Any]:
     if not (directory / MODEL_FILE).is_file() or not meta_path.is_file():
         raise ModelMissing(f"没有找到已训练的分类模型（{directory}），请先运行 hotline classifier train")
     try:
-        return json.loads(meta_path.read_text(encoding="utf-8"))
+        metadata: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
+        return metadata
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelIncompatible(f"模型元数据文件已损坏（{meta_path}），请重新运行 hotline classifier train") from exc
 

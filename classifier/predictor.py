@@ -4,6 +4,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +29,8 @@ class Prediction:
     request_type: HeadPrediction
     department: HeadPrediction
 
-    def as_dict(self) -> dict:
-        def head(p: HeadPrediction) -> dict:
+    def as_dict(self) -> dict[str, dict[str, object]]:
+        def head(p: HeadPrediction) -> dict[str, object]:
             return {
                 "label": p.label,
                 "confidence": p.confidence,
@@ -58,7 +59,7 @@ def split_title(text: str) -> tuple[str, str]:
 
 
 class Predictor:
-    def __init__(self, fast: FastModel, metadata: dict) -> None:
+    def __init__(self, fast: FastModel, metadata: dict[str, Any]) -> None:  # metadata.json as read
         self.fast = fast
         self.metadata = metadata
         # Which model made a suggestion: the registry's version id ("base" for the model trained from the files).

@@ -33,7 +33,7 @@ class ModelOut(BaseModel):
     tickets: int = Field(description="参与训练的中心工单数")
     marked_wrong_rows: int = Field(description="训练时加权的“建议有误”纠正行数")
     training_seconds: float | None
-    shadow: dict | None = Field(description="影子评估：最新工单上候选模型与当时在用模型的各项准确率")
+    shadow: dict[str, object] | None = Field(description="影子评估：最新工单上候选模型与当时在用模型的各项准确率")
     marked_wrong: int = Field(description="此模型的建议被标记有误的次数")
 
 
@@ -79,9 +79,7 @@ def asset(name: str) -> FileResponse:
 @router.get("/api/classifier/models", response_model=ModelsOut, summary="分类模型版本与影子评估", dependencies=[_admin])
 def list_models(session: SessionDep) -> ModelsOut:
     counts = dict(
-        session.exec(
-            select(SuggestionFeedback.model_id, func.count()).group_by(SuggestionFeedback.model_id)  # type: ignore[arg-type]
-        ).all()
+        session.exec(select(SuggestionFeedback.model_id, func.count()).group_by(SuggestionFeedback.model_id)).all()
     )
     root = _root()
     try:

@@ -29,7 +29,7 @@ HEAD_C = {"topic": 1.0, "request_type": 0.03, "department": 0.05}
 Progress = Callable[[str, int, int], None]
 
 
-def _no_progress(_: str, __: int, ___: int) -> None:
+def no_progress(_: str, __: int, ___: int) -> None:
     return None
 
 
@@ -63,7 +63,9 @@ def _rows_matrix(rows: HeadRows, docs: dict[tuple[str, str], Doc], features: Mes
     return features.transform([docs[(m.title, m.body)] for m in rows.messages])
 
 
-def quick_metrics(x: sp.csr_matrix, rows: HeadRows, c: float, silver_only: bool, folds: int = 5) -> dict:
+def quick_metrics(
+    x: sp.csr_matrix, rows: HeadRows, c: float, silver_only: bool, folds: int = 5
+) -> dict[str, str | int | float]:
     """Cross-validated macro-F1/accuracy of the head as trained (calibrated); scored on gold (topic) or silver rows.
 
     The label is the most probable one after calibration, as `Predictor` reports it: plain LinearSVC's own
@@ -102,7 +104,7 @@ def train_all(
     extra_dir: Path | None = None,
     corrections: list[Correction] | None = None,
     with_metrics: bool = True,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     exclude_ids: frozenset[str] = frozenset(),
     extra_metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:

@@ -95,9 +95,9 @@ def build_training_set(
             request_type.add(message, kind, REQUEST_SILVER_WEIGHT, silver=True)
             department.add(message, unit, SILVER_WEIGHT, silver=True)
             continue
-        unit = weak_department(message.title, message.body, message.label)
-        if unit:
-            department.add(message, unit, WEAK_WEIGHT)
+        weak_unit = weak_department(message.title, message.body, message.label)
+        if weak_unit:
+            department.add(message, weak_unit, WEAK_WEIGHT)
     for message, unit in replied:
         department.add(message, unit, REPLY_WEIGHT)
     # Request type: only title cues are trusted as weak labels; untouched messages stay unlabelled.

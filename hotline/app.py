@@ -35,6 +35,7 @@ from hotline.tickets.routes import router as tickets_router
 from hotline.tickets.sweep import sweep_once
 from hotline.web.routes import install_pages
 from knowledge.routes import router as knowledge_router
+from routing.acd.legs import follow_legs
 from routing.acd.routes import router as acd_router
 from routing.acd.routes import tick_once as acd_tick_once
 from routing.acd.settings import get_acd_settings
@@ -99,7 +100,8 @@ def background_jobs() -> list[Coroutine]:
         JobRunner("acd-ticker", acd_tick_once, get_acd_settings().tick_seconds, lease),
         JobRunner("rising", check_rising_once, settings.rising_interval_seconds, lease, wait_first=True),
     ]
-    runs = [job.run() for job in jobs] + [metrics.watch_event_lag()]
+    # The ACD queues and ends calls from the speech path's legs on the bus: on every worker (legs/docstring).
+    runs = [job.run() for job in jobs] + [metrics.watch_event_lag(), follow_legs()]
     linkage = get_linkage_settings()
     if linkage.linkage_worker:  # on every worker: each message is claimed by one (FOR UPDATE SKIP LOCKED)
         runs.append(run_outbox(linkage.linkage_poll_seconds))

@@ -107,7 +107,8 @@ def register_error_format(prefix: str, render: ErrorRenderer) -> None:
     _renderers.append((prefix, render))
 
 
-def _answer(request: Request, status: int, code: str, message: str, headers=None, **details: object) -> Response:
+def error_response(request: Request, status: int, code: str, message: str, headers=None, **details: object) -> Response:
+    """The error as the path's standard writes it (Open311's list under its prefix), else our `{code, message}`."""
     for prefix, render in _renderers:
         if request.url.path.startswith(prefix):
             response = render(request, status, message)
@@ -119,21 +120,21 @@ def _answer(request: Request, status: int, code: str, message: str, headers=None
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return _answer(request, exc.status, exc.code, exc.message, **exc.details)
+        return error_response(request, exc.status, exc.code, exc.message, **exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = [_field_error(e) for e in exc.errors()]
         summary = "；".join(f"{f['field'] or '请求'}：{f['message']}" for f in fields[:5])
-        return _answer(request, 422, "invalid_input", f"输入有误：{summary}", fields=fields)
+        return error_response(request, 422, "invalid_input", f"输入有误：{summary}", fields=fields)
 
     @app.exception_handler(OverflowError)
     async def overflow(request: Request, exc: OverflowError) -> Response:  # SQLite: a Python int past 64 bits
-        return _answer(request, 422, "number_out_of_range", "输入的数值超出允许范围")
+        return error_response(request, 422, "number_out_of_range", "输入的数值超出允许范围")
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:  # PostgreSQL: integer out of range, NUL, …
-        return _answer(request, 422, "value_out_of_range", "输入的数值或文字超出数据库允许的范围")
+        return error_response(request, 422, "value_out_of_range", "输入的数值或文字超出数据库允许的范围")
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
@@ -148,4 +149,4 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = {404: "没有这个地址", 405: "不支持这个请求方法", 401: "请先登录", 403: "没有权限"}
         message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
         text = message or messages.get(exc.status_code, "请求无法处理")
-        return _answer(request, exc.status_code, f"http_{exc.status_code}", text, getattr(exc, "headers", None))
+        return error_response(request, exc.status_code, f"http_{exc.status_code}", text, getattr(exc, "headers", None))

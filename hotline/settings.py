@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(default_factory=_default_data_dir, description="real data for demo and training")
     secret_key: str | None = Field(default=None, description="JWT signing key; generated into var_dir if unset")
     token_ttl_minutes: int = Field(default=8 * 60, ge=5, le=24 * 60, description="a login lasts one shift at most")
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="a login left without any activity this long ends (登录超时自动退出)"
+    )
     argon2_time_cost: int = Field(default=3, ge=1, le=10, description="password hashing cost (passes)")
     argon2_memory_kib: int = Field(default=64 * 1024, ge=1024, le=512 * 1024, description="password hashing memory")
     login_concurrency: int = Field(default=2, ge=1, le=64, description="password checks running at once per worker")

@@ -68,16 +68,30 @@ def bench_command(
 
 @app.command("eval")
 def eval_command(
-    split: str = typer.Option("holdout", help="holdout / test（从不据此调参，可用 + 连接）/ dev / all"),
+    split: str = typer.Option("holdout", help="holdout / test（从不据此调参，可用 + 连接）/ dev / dev2 / all"),
     show_misses: bool = typer.Option(False, "--show-misses", help="列出未命中的问题（调参只看 dev）"),
+    learn_from: str = typer.Option(
+        "", "--learn-from", help="把该组问题当作“用于直接答复”的使用记录学习（同组则五折交叉验证）"
+    ),
 ) -> None:
     """hit@3 and MRR (with 95% bootstrap intervals) of the judged caller questions over the real guide."""
     from knowledge.guide import guide_docs
     from knowledge.index import SearchIndex
-    from knowledge.relevance_eval import evaluate
+    from knowledge.relevance_eval import cross_validate, evaluate, load_questions, with_history
     from knowledge.search import MIN_RELEVANCE
 
-    figures = evaluate(SearchIndex(guide_docs()), MIN_RELEVANCE, split)
+    docs = guide_docs()
+    history = [q for q in load_questions() if q.split == learn_from]
+    if learn_from and learn_from == split:
+        questions = [q for q in load_questions() if q.split == split]
+        figures = {
+            "split": split,
+            "learn_from": f"{learn_from} (5-fold)",
+            **cross_validate(docs, questions, MIN_RELEVANCE),
+        }
+    else:
+        figures = evaluate(SearchIndex(with_history(docs, history) if history else docs), MIN_RELEVANCE, split)
+        figures["learn_from"] = learn_from or None
     misses = figures.pop("misses")
     for miss in misses if show_misses else []:
         typer.echo(f"{miss['case']}\t{miss['question']}\t第 {miss['rank'] or '-'} 位\t{' / '.join(miss['got'])}")

@@ -17,11 +17,15 @@ import numpy as np
 from scipy import sparse
 
 from hotline.text import tokenize
-from knowledge.terms import INTENTS, REPLACEMENTS, Query, document_terms, grams, parse_query
+from knowledge.terms import INTENTS, REPLACEMENTS, Query, document_terms, grams, parse_query, query_terms
 
 K1 = 1.2
+# The questions agents answered with an article (用于直接答复) are a field of it: callers' own words for it, learned
+# from use as a search engine learns from clicks. Not fed by the console yet: on the judged set it did not help
+# (docs/knowledge.md, `hotline knowledge eval --learn-from dev`).
+ASKED_WEIGHT = 1.0
 # Field weight and length normalisation: a word in the title says much more about the article than one in the body.
-FIELDS = {"title": (4.0, 0.5), "tags": (1.5, 0.3), "body": (1.0, 0.75)}
+FIELDS = {"title": (4.0, 0.5), "tags": (1.5, 0.3), "body": (1.0, 0.75), "asked": (ASKED_WEIGHT, 0.5)}
 # A title that holds most of the question's (idf-weighted) words is what a caller usually means: 出生医学证明信息查询
 # for 出生医学证明怎么查, rather than an article that repeats one of the words many times.
 TITLE_COVERAGE_BOOST = 1.0
@@ -51,6 +55,7 @@ class Doc:
     department: str | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
+    asked: tuple[str, ...] = ()  # questions this article was used to answer
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,16 @@ class Hit:
 
 
 @lru_cache(maxsize=100_000)
-def _field_counts(text: str) -> Counter:
+def _field_counts(text: str) -> Counter[str]:
     """Term counts of one field's text; cached by text so a rebuild only tokenises what changed."""
     return Counter(document_terms(text))
+
+
+@lru_cache(maxsize=100_000)
+def _asked_counts(questions: tuple[str, ...]) -> Counter[str]:
+    """The search terms of the questions an article answered (filler out, as a question is searched), without the
+    words of what was to be done (补办, 查询…): learned on one article they would pull every such question."""
+    return Counter(t for question in questions for t in query_terms(question) if t not in LEARN_SKIP)
 
 
 def _epoch(moment: datetime | None, default: float) -> float:
@@ -106,16 +118,20 @@ class SearchIndex:
         counts = {
             name: [_field_counts(" ".join(d.tags) if name == "tags" else getattr(d, name)) for d in docs]
             for name in FIELDS
+            if name != "asked"
         }
+        counts["asked"] = [_asked_counts(d.asked) if d.asked else Counter() for d in docs]
+        # Asked questions are averaged over the articles that have some: most were never used to answer.
         averages = {
-            name: max(1.0, sum(c.total() for c in per_doc) / max(1, len(docs))) for name, per_doc in counts.items()
+            name: max(1.0, sum(c.total() for c in per_doc) / max(1, sum(1 for c in per_doc if c or name != "asked")))
+            for name, per_doc in counts.items()
         }
         rows: list[int] = []
         cols: list[int] = []
         values: list[float] = []
         title_rows: list[int] = []
         title_cols: list[int] = []
-        document_frequency: Counter = Counter()
+        document_frequency: Counter[int] = Counter()
         for row in range(len(docs)):
             combined: dict[str, float] = {}
             for name, (weight, b) in FIELDS.items():
@@ -123,11 +139,11 @@ class SearchIndex:
                 norm = weight / (1 - b + b * field_counts.total() / averages[name])
                 for term, tf in field_counts.items():
                     combined[term] = combined.get(term, 0.0) + tf * norm
-            for term, tf in combined.items():
+            for term, field_tf in combined.items():
                 col = self.vocabulary.setdefault(term, len(self.vocabulary))
                 rows.append(row)
                 cols.append(col)
-                values.append(tf / (K1 + tf) * (K1 + 1))
+                values.append(field_tf / (K1 + field_tf) * (K1 + 1))
                 document_frequency[col] += 1
             for term in counts["title"][row]:
                 title_rows.append(row)
@@ -151,7 +167,7 @@ class SearchIndex:
         rows: list[int] = []
         cols: list[int] = []
         values: list[float] = []
-        document_frequency: Counter = Counter()
+        document_frequency: Counter[int] = Counter()
         for row, pairs in enumerate(counts):
             norm = 1 / (1 - CHAR_B + CHAR_B * pairs.total() / average)
             for gram, tf in pairs.items():
@@ -237,14 +253,14 @@ class SearchIndex:
             if len(candidates) > wanted:
                 top = candidates[np.argpartition(-scores[candidates], wanted - 1)[:wanted]]
             # Ties (the guides repeat some titles for each city) fall back to the lower id, so results are stable.
-            order = sorted(top, key=lambda row: (-scores[row], self.ids[row]))
+            order = sorted((int(row) for row in top), key=lambda row: (-scores[row], self.ids[row]))
             rows = _distinct_titles(self.docs, order, limit)
             if len(rows) == limit or len(top) == len(candidates):
                 break
             wanted *= 4  # many copies of one item among the best: look further down
         return [self._hit(row, float(scores[row]), pattern, float(relevance[row])) for row in rows]
 
-    def _hit(self, row: int, score: float, pattern: re.Pattern | None, relevance: float = 0.0) -> Hit:
+    def _hit(self, row: int, score: float, pattern: re.Pattern[str] | None, relevance: float = 0.0) -> Hit:
         doc = self.docs[row]
         matched = sorted({m.group().lower() for m in pattern.finditer(doc.title + "\n" + doc.body)}) if pattern else []
         return Hit(
@@ -266,10 +282,14 @@ MARKERS = frozenset(m for _, markers in INTENTS.values() for m in markers) | fro
 )
 
 
+# Words learned from use should name the subject, not the act (补办, 查询…: the intents handle those).
+LEARN_SKIP = MARKERS
+
+
 def _abbreviations(titles: list[str]) -> dict[str, tuple[str, ...]]:
     """Two characters → the title phrase they shorten: the first from one word, the second opening a word one or two
     words later (最低 生活 保障 → 低保, 社会 保险 → 社保). The phrase most titles hold wins."""
-    found: dict[str, Counter] = {}
+    found: dict[str, Counter[tuple[str, ...]]] = {}
     for title in set(titles):
         words = [w for w in tokenize(title) if len(w) >= 2]
         for i, first in enumerate(words):
@@ -292,13 +312,13 @@ def _distinct_titles(docs: list[Doc], order: list[int], limit: int) -> list[int]
     return rows
 
 
-def _pattern(terms: list[str]) -> re.Pattern | None:
+def _pattern(terms: list[str]) -> re.Pattern[str] | None:
     """One alternation of the query's words, longest first so 残疾人 wins over 残疾."""
     words = sorted({t for t in terms if t}, key=len, reverse=True)
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
 
 
-def highlight(text: str, pattern: re.Pattern | None) -> str:
+def highlight(text: str, pattern: re.Pattern[str] | None) -> str:
     """The text HTML-escaped, with <mark> around the query's words."""
     if pattern is None:
         return html.escape(text)
@@ -312,13 +332,15 @@ def highlight(text: str, pattern: re.Pattern | None) -> str:
     return "".join(out)
 
 
-def snippet(body: str, pattern: re.Pattern | None, size: int = SNIPPET_CHARS) -> tuple[str, re.Pattern | None]:
+def snippet(
+    body: str, pattern: re.Pattern[str] | None, size: int = SNIPPET_CHARS
+) -> tuple[str, re.Pattern[str] | None]:
     """The window of the body holding the most distinct query words (with … where it was cut)."""
     flat = " ".join(body.split())
     best_start, best_count = 0, 0
     matches = [(m.start(), m.end(), m.group().lower()) for m in pattern.finditer(flat)] if pattern else []
     # Sliding window over the matches (in order of position): each match may open a window 10 characters before it.
-    inside: Counter = Counter()
+    inside: Counter[str] = Counter()
     last = 0
     for first, (start, _, _) in enumerate(matches):
         window_start = max(0, start - 10)

@@ -18,7 +18,8 @@ _FILLER = """怎么 怎么办 怎么弄 怎么搞 怎么样 怎样 如何 什么
     可以 能 要 想 需要
     问 问问 请问 咨询 一下 您好 你好 喂 谢谢 麻烦 那个 这个 就是 然后 还有 现在 已经 知道 告诉 帮 帮忙
     吗 呢 吧 啊 呀 嗯 哦 好 好的 对 是 有 没有 了 我 我们 你 你们 他 她 他们 人家 的话 时候 办 弄 搞 去 来
-    热线 12345 先生 女士 师傅 没 人 有没有 是否 一个 这边 那边"""
+    热线 12345 先生 女士 师傅 没 人 有没有 是否 一个 这边 那边
+    咋 咋办 咋弄 咋整 啥 啥子 在哪 在哪儿 去哪 去哪里 哪家 得 该 应该 一般 大概 具体 能否 行不行 好不好"""
 QUERY_STOP_WORDS = frozenset(_FILLER.split())
 
 # Caller's word → words the service guides use (both are searched).
@@ -73,6 +74,42 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "台湾": ("往来台湾",),
 }
 
+# Everyday words for the guide's terms, by domain of the guide (people, money, work, vehicles, health, school,
+# housing, civil affairs, police, tax, power, sport, farming, food, law). Written from general Chinese and the
+# guide's title vocabulary (each target is a word of the guide), not from misses of any judged split. Matched in the
+# question's text, so phrases jieba cuts in two (找工作 → 找/工作, 开公司 → 开/公司) still count. Two entries were
+# taken out again for dev questions they broke: 上班 → 就业 (外国人来这边上班) and 房子 → 房屋/不动产
+# (房子卖了，用电户头要销掉).
+EVERYDAY: dict[str, tuple[str, ...]] = {
+    "孩子": ("子女", "儿童"), "小孩": ("子女", "儿童"), "儿子": ("子女",), "女儿": ("子女",),
+    "老人": ("老年人",), "老年": ("老年人",),
+    "老公": ("夫妻", "配偶"), "老婆": ("夫妻", "配偶"), "两口子": ("夫妻",), "媳妇": ("配偶",),
+    "爸爸": ("亲属",), "妈妈": ("亲属",), "家里人": ("亲属", "家属"), "家人": ("亲属", "家属"),
+    "退钱": ("退费", "退款"), "退款": ("退费",), "补助": ("补贴", "补助金"), "补贴": ("补助",),
+    "找工作": ("就业", "招聘"), "没工作": ("失业", "就业"),
+    "开店": ("个体", "设立"), "开公司": ("企业", "设立登记"), "做生意": ("经营",), "公司": ("企业",),
+    "开车": ("驾驶",), "车牌": ("号牌",), "罚单": ("交通", "违法行为"), "违章": ("交通", "违法行为"),
+    "扣分": ("记分",), "年检": ("检验",), "货车": ("货运",),
+    "看病": ("就医", "医疗"), "医院": ("医疗机构",), "打针": ("接种",), "打疫苗": ("疫苗", "接种"),
+    "生孩子": ("生育",), "怀孕": ("生育",), "器官": ("人体器官",), "药店": ("药品",),
+    "上学": ("入学", "学校"), "读书": ("入学", "学校"), "毕业证": ("毕业证书", "学历"), "学位证": ("学位证书",),
+    "文凭": ("学历",), "考证": ("资格考试", "报名"), "分数": ("成绩",),
+    "房产证": ("不动产",), "买房": ("房屋买卖",), "租房": ("房屋", "租赁"),
+    "领养": ("收养",), "遗产": ("继承",), "过世": ("死亡",), "困难": ("救助",),
+    "当兵": ("军人",), "退伍": ("退役军人", "退役"), "转业": ("复转", "退役军人"),
+    "户口本": ("户口", "户籍"), "落户": ("户口", "迁入"), "出国": ("出入境", "护照"),
+    "台胞证": ("台湾居民", "通行证"), "回乡证": ("港澳居民", "通行证"),
+    "交税": ("纳税",), "报税": ("纳税", "申报"), "个税": ("个人所得税",), "开发票": ("发票", "开具"),
+    "电费": ("用电",), "装电": ("报装", "用电"), "过户": ("更名", "过户"),
+    "比赛": ("赛事", "大赛"), "彩票": ("体育彩票",),
+    "种地": ("耕地", "农业"), "养猪": ("畜禽",), "养鸡": ("畜禽",), "养鱼": ("水产", "养殖"),
+    "砍树": ("采伐", "林木"), "捕鱼": ("渔业", "捕捞"), "打鱼": ("渔业", "捕捞"),
+    "饭店": ("食品经营",), "餐馆": ("食品经营",),
+    "打官司": ("法律援助",), "请律师": ("律师", "法律援助"), "借条": ("债权文书", "借据"), "欠条": ("债权文书",),
+    "开证明": ("证明", "出具", "开具"),
+}  # fmt: skip
+EVERYDAY_WEIGHT = 0.5  # a guess at what the caller meant counts less than what was said
+
 # Single-character verbs of speech are rare as words in the guides, so BM25 would rank any article holding one
 # (查新, 换) far too high; they are searched as the guides' own words instead.
 REPLACEMENTS: dict[str, tuple[str, ...]] = {
@@ -125,9 +162,14 @@ def _terms_of(kept: list[str]) -> list[str]:
     return list(dict.fromkeys(_expand(words)))
 
 
+def everyday_words(text: str) -> list[str]:
+    """The guide's words for the everyday phrases the question holds."""
+    return [word for phrase, words in EVERYDAY.items() if phrase in text for word in words]
+
+
 def query_terms(text: str) -> list[str]:
     """The distinct terms of a question, filler removed, synonyms added, in first-seen order."""
-    return _terms_of(_kept(tokenize(text)))
+    return list(dict.fromkeys(_terms_of(_kept(tokenize(text))) + _terms_of(everyday_words(text))))
 
 
 # What the caller wants done, told by phrases of speech; the guide says it in the item's title (…进度查询, …补发).
@@ -186,10 +228,15 @@ def parse_query(text: str, weight: float = 1.0) -> Query:
     if not any(not word.isdigit() for kept in segments for word in kept):
         # Only numbers ("1", "50": what a transcript of an unknown language leaves): they name no service.
         return query
-    query.terms = dict.fromkeys(_terms_of([word for kept in segments for word in kept]), weight)
+    everyday = everyday_words(normalise(text))
+    query.terms = dict.fromkeys(_terms_of(everyday), weight * EVERYDAY_WEIGHT)
+    query.terms.update(dict.fromkeys(_terms_of([word for kept in segments for word in kept]), weight))
     for kept in segments:
         runs = ["".join(kept)] + [s for w in kept for s in SYNONYMS.get(w, REPLACEMENTS.get(w, ()))]
         for run in runs:
             for gram in grams(run):
-                query.grams.setdefault(gram, weight)
+                query.grams[gram] = weight
+    for run in everyday:
+        for gram in grams(run):
+            query.grams.setdefault(gram, weight * EVERYDAY_WEIGHT)
     return query

@@ -39,7 +39,23 @@ os.environ.setdefault("HOTLINE_ASR_DITHER", "0")  # decoding repeats exactly, ru
 # What each lane needs, read from the tests themselves so a new test is marked without anyone remembering to:
 # `make test-fast` leaves out the marked ones, `make test` (CI) runs them all.
 _LANE_FIXTURES = {"browser": "browser", "site": "browser", "pg_database": "postgres", "processes": "slow"}
-_LANE_CALLS = {"require_redis": "redis", "start_app_worker": "slow"}
+# Names called by the test or by any fixture it uses (the cluster's fixture needs Redis, PostgreSQL and processes).
+_LANE_CALLS = {
+    "require_redis": "redis",
+    "start_app_worker": "slow",
+    "fresh_pg_database": "postgres",
+    "PG_ADMIN": "postgres",
+    "Popen": "slow",  # a server of its own in another process
+}
+
+
+def _codes(item: pytest.Item) -> list[object]:
+    """The code of the test function and of every fixture it uses, directly or through other fixtures."""
+    codes = [getattr(getattr(item, "function", None), "__code__", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for definitions in info.name2fixturedefs.values() if info is not None else ():
+        codes += [getattr(d.func, "__code__", None) for d in definitions]
+    return [code for code in codes if code is not None]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -48,8 +64,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("db") == "postgresql":
             lanes.add("postgres")
-        code = getattr(getattr(item, "function", None), "__code__", None)
-        if code is not None:
+        for code in _codes(item):
             lanes |= {lane for name, lane in _LANE_CALLS.items() if name in code.co_names}
         if item.path.name == "test_diarization.py":
             lanes.add("diarization")

@@ -7,6 +7,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from hotline.auth import sessions
 from hotline.auth.actor import Actor
 from hotline.auth.models import ROLE_NAMES, Role, User
 from hotline.auth.tokens import read_token
@@ -26,7 +27,11 @@ def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Dep
 
 
 def user_from_token(session: Session, token: str) -> User:
-    user = session.get(User, read_token(token))
+    """The token's user, if the token is good, its login session live (this use counts as activity) and the account
+    active."""
+    claims = read_token(token)
+    sessions.check(session, claims.session_id, claims.user_id)
+    user = session.get(User, claims.user_id)
     if user is None or not user.active:
         raise Unauthorized("账号不存在或已停用", code="user_inactive")
     return user

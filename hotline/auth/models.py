@@ -49,3 +49,17 @@ class LoginAudit(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="user.id")
     ip: str = Field(max_length=64, index=True)
     outcome: str = Field(max_length=16, description="ok, bad_credentials, inactive, locked, ip_throttled")
+
+
+class LoginSession(SQLModel, table=True):
+    """One login (登录会话): ended by 退出登录, by being left idle past `HOTLINE_SESSION_IDLE_MINUTES` (等保: 登录连接
+    超时自动退出), or by the token's own expiry. The token names it (`sid`), so ending it ends the token everywhere."""
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    end_reason: str | None = Field(default=None, max_length=16, description="logout or idle")

@@ -3,16 +3,17 @@ from typing import Annotated
 from weakref import WeakKeyDictionary
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from hotline.auth.deps import CurrentUser, SessionDep, require_roles
-from hotline.auth.models import ROLE_NAMES, Role, User
+from hotline.auth import sessions
+from hotline.auth.deps import CurrentUser, SessionDep, bearer_token, require_roles
+from hotline.auth.models import ROLE_NAMES, LoginSession, Role, User
 from hotline.auth.service import create_user, find_user, password_matches
 from hotline.auth.throttle import FAILED, check_allowed, record
-from hotline.auth.tokens import issue_token
+from hotline.auth.tokens import read_token
 from hotline.db import get_engine
 from hotline.errors import Unauthorized
 from hotline.security.clientip import client_ip
@@ -107,13 +108,32 @@ def _record_login(session: Session, user: User | None, username: str, ip: str, m
         record(session, username, ip, "inactive", user_id)
         raise Unauthorized("账号已停用", code="user_inactive")
     record(session, username, ip, "ok", user_id)
-    token, ttl = issue_token(user.id, user.username)
+    token, ttl = sessions.sign_in(session, user)
     return TokenOut(access_token=token, expires_in=ttl, user=UserOut.of(user))
 
 
-@router.get("/auth/me", response_model=UserOut, summary="当前用户")
+@router.get(
+    "/auth/me",
+    response_model=UserOut,
+    summary="当前用户",
+    description="每次调用都算一次操作：页面在用户操作时调用它，使登录会话不因空闲而结束。",
+)
 def me(user: CurrentUser) -> UserOut:
     return UserOut.of(user)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    summary="退出登录",
+    description="结束本次登录会话：令牌随即在所有工作进程失效，已打开的实时连接在下次账号检查时关闭。",
+)
+def logout(token: Annotated[str, Depends(bearer_token)], session: SessionDep) -> Response:
+    claims = read_token(token)
+    login = session.get(LoginSession, claims.session_id)
+    if login is not None and login.user_id == claims.user_id:
+        sessions.end(session, login, "logout")
+    return Response(status_code=204)
 
 
 @router.get(

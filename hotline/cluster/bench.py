@@ -3,8 +3,8 @@ Redis, M consoles through the balancer, real ticket intake through the balancer 
 one worker killed with SIGKILL halfway; prints what reached the consoles, what was lost or repeated, and how
 fast the consoles of the killed worker were caught up again.
 
-Latency is publication → the console has parsed the message: a transcript's `bench_sent` stamp, an intake's
-event time. `lost` counts events a console should have had but never got, plus acknowledged tickets missing from
+Latency is publication → the console has parsed the message, from the event's time (`at`, stamped just before
+publishing). `lost` counts events a console should have had but never got, plus acknowledged tickets missing from
 the database; `duplicates` counts events a console got twice (by seq).
 """
 
@@ -24,7 +24,7 @@ import httpx
 import psycopg
 import websockets
 
-from agent_console.bench import BENCH_SECRET, _percentile, _prepare
+from agent_console.bench import BENCH_SECRET, _percentile, _prepare, answered_call
 from hotline.cluster.shape import Cluster
 
 TRANSCRIPT = "我要反映小区停水的问题"
@@ -50,10 +50,7 @@ class Run:
 
 
 def _stamp(body: dict) -> float | None:
-    sent = body.get("payload", {}).get("bench_sent")
-    if sent is not None:
-        return sent
-    if body.get("type") == "ticket.intake" and body.get("at"):
+    if body.get("type") in ("ticket.intake", "call.transcript.final") and body.get("at"):
         return datetime.fromisoformat(body["at"]).timestamp()
     return None
 
@@ -148,7 +145,7 @@ def _transcripts(publish, users: list[tuple[int, str]], rate: float, seconds: fl
             time.sleep(delay)
         user_id = users[i % len(users)][0]
         payload = {"call_id": f"bench-call-{user_id}", "leg": "caller", "text": TRANSCRIPT, "start": 1.0,
-                   "end": 2.0, "bench_sent": time.time()}  # fmt: skip
+                   "end": 2.0, "confidence": None, "words": []}  # fmt: skip
         publish(Event("call.transcript.final", payload))
         sent[user_id] += 1
         i += 1
@@ -169,7 +166,7 @@ async def _drive(cluster: Cluster, users, seconds: float, intake_rate: float, tr
         await asyncio.sleep(0.003)  # a login storm is another benchmark
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 300)
     for user_id, _ in users:  # each console's agent answers a call: its transcripts go to that console only
-        publish(Event("acd.call", {"call_id": f"bench-call-{user_id}", "state": "answered", "answered_by": user_id}))
+        publish(Event("acd.call", answered_call(user_id)))
     await asyncio.sleep(1)
     acked: list[str] = []
     failed: list[str] = []

@@ -1,7 +1,8 @@
 """`hotline demo seed`: the demo a newcomer sees after `make run`.
 
 The department catalogue, a user of every role, and a few hundred tickets made of real citizens' messages,
-taken through the real lifecycle functions at the messages' real times, plus a handful of tickets of today.
+taken through the real lifecycle functions: the done ones over the past year, the open ones in the last working days
+(hotline.demo.placing), plus a handful of tickets of today.
 """
 
 import random
@@ -18,10 +19,12 @@ from sqlmodel import Session, select
 
 from hotline.auth.actor import Actor
 from hotline.auth.models import Role
+from hotline.clock import get_calendar, get_time_limits
 from hotline.db import get_engine, utcnow
 from hotline.demo.catalogue import load_catalogue, seed_departments
 from hotline.demo.messages import LOCAL, Message, fake_phone, normal_title, read_messages, read_topics, topic_of
 from hotline.demo.people import demo_users, print_user_table, seed_users
+from hotline.demo.placing import SETTLED, moved, place_done, place_open
 from hotline.demo.rules import department_for, district_of, request_type_of
 from hotline.demo.stories import TODAY_FATES, Cast, Fate, Story, plan_old, plan_today, run_stories
 from hotline.directory.models import Department, DepartmentLevel
@@ -37,21 +40,25 @@ OLDEST = datetime(2017, 1, 1, tzinfo=LOCAL)
 # Places of the province's other cities (B市, K3县 …): replied.csv holds many; the demo is A市's hotline.
 _THIS_CITY = re.compile(r"(?<![A-Za-z])A\d{0,2}(?:区|县|市)")
 _OTHER_CITY = re.compile(r"(?<![A-Za-z])[B-Z]\d{0,2}(?:区|县|市)")
-# Share of the old tickets per fate (merged pairs are added on top, one pair per 40 tickets).
+# Share of the tickets per fate (merged pairs are added on top, one pair per 40 tickets). About one in seven is open:
+# with the analytics' history, what a centre taking this many tickets a week has in hand on a given day; the rest is
+# the past year's history.
 FATE_WEIGHTS: dict[Fate, int] = {
-    Fate.closed: 34,
-    Fate.answered: 6,
-    Fate.answered_callback: 2,
-    Fate.reopened: 2,
-    Fate.received: 5,
-    Fate.dispatched: 8,
-    Fate.returned: 4,
-    Fate.in_progress: 8,
-    Fate.extension_pending: 4,
-    Fate.replied: 5,
-    Fate.callback_pending: 6,
-    Fate.redone: 3,
+    Fate.closed: 120,
+    Fate.answered: 28,
+    Fate.answered_callback: 1,
+    Fate.reopened: 1,
+    Fate.received: 2,
+    Fate.dispatched: 3,
+    Fate.returned: 1,
+    Fate.in_progress: 5,
+    Fate.extension_pending: 1,
+    Fate.replied: 2,
+    Fate.callback_pending: 2,
+    Fate.redone: 1,
 }
+OPEN_FATES = frozenset(FATE_WEIGHTS) - {Fate.closed, Fate.answered}
+OPEN_PAIR_GAP = timedelta(days=1)  # a repeat request this soon can join a main ticket that is still open today
 NEEDS_REPLY = {Fate.closed, Fate.replied, Fate.callback_pending, Fate.redone}
 NEEDS_LIAISON = {Fate.in_progress, Fate.extension_pending}
 ANSWERABLE = {Fate.answered, Fate.answered_callback, Fate.reopened}
@@ -88,7 +95,8 @@ def seed(if_empty: bool, ticket_count: int, echo: Callable[[str], None]) -> None
             stories = plan(read_messages(data_dir), read_topics(data_dir), cast, ticket_count, utcnow())
             run_stories(session, stories)
             result = sweep(session)
-            echo(f"演示工单：{len(stories)} 张，取自 {data_dir / 'messages'} 的真实留言，按留言的真实时间走完流转。")
+            echo(f"演示工单：{len(stories)} 张，取自 {data_dir / 'messages'} 的真实留言，")
+            echo("  已办结的分布在近一年，在办的在最近几个工作日。")
             echo(f"  {_state_counts(session)}")
             echo(f"  时钟巡检：超期督办 {len(result.overdue)} 张，临期催办 {len(result.near_due)} 张。")
             _seed_knowledge_and_approvals(session, data_dir, echo)
@@ -219,19 +227,33 @@ def merge_pairs(messages: list[Message], rng: random.Random, count: int) -> list
 
 
 def plan(messages: list[Message], topics: dict[str, str], cast: Cast, ticket_count: int, now: datetime) -> list[Story]:
-    """Choose the messages, give each a fate, and plan its steps. Deterministic for the old tickets."""
+    """Choose the messages, give each a fate, and plan its steps relative to `now` (deterministic for one `now`).
+
+    Done tickets are spread over the past year, open ones placed in the last working days (hotline.demo.placing).
+    """
     rng = random.Random(RANDOM_SEED)
     messages = [m for m in messages if m.time >= OLDEST and about_this_city(m)]
     places = places_for(cast.department_names)
     drafts = {m: draft_for(m, topics, places) for m in messages}
     stories: list[Story] = []
 
-    def new_story(message: Message, fate: Fate, channel: Channel = Channel.web) -> Story:
-        draft, department = drafts[message]
-        draft = replace(draft, channel=channel)
-        agent = cast.agents[len(stories) % len(cast.agents)]
-        story = Story(len(stories), message, draft, department, fate, agent)
-        stories.append(story)
+    def planner(original: Message, fate: Fate, parent: Story | None = None) -> Callable[[Message], Story]:
+        """Plans the story of `original` at a moved copy; the same random draws wherever it is placed."""
+        draft, department = drafts[original]
+
+        def at(message: Message) -> Story:
+            agent = cast.agents[len(stories) % len(cast.agents)]
+            story = Story(len(stories), message, draft, department, fate, agent)
+            plan_old(story, cast, random.Random(f"{RANDOM_SEED}:{original.source}:{original.id}"), parent=parent)
+            return story
+
+        return at
+
+    def place(original: Message, fate: Fate, parent: Story | None = None) -> Story | None:
+        at = planner(original, fate, parent)
+        story = place_open(original, at, now, rng) if fate in OPEN_FATES else place_done(original, at, now)
+        if story is not None:
+            stories.append(story)
         return story
 
     # Today's tickets use the newest messages that a liaison can take: their clocks are live.
@@ -241,10 +263,27 @@ def plan(messages: list[Message], topics: dict[str, str], cast: Cast, ticket_cou
     old_count = ticket_count - today_count
 
     pair_count = max(1, old_count // 40) if old_count >= 20 else 0
-    pairs = merge_pairs([m for m in messages if m not in taken], rng, pair_count)
-    for parent, child in pairs:
-        taken |= {parent, child}
-    counts = allocate(old_count - 2 * len(pairs), FATE_WEIGHTS)
+    pairs = [(p, c) for p, c in merge_pairs([m for m in messages if m not in taken], rng, 10**6) if p not in taken]
+    placed_pairs = 0
+    for index, (parent_message, child_message) in enumerate(p for p in pairs if _pair_fits(*p, drafts, cast)):
+        if placed_pairs == pair_count:
+            break
+        if {parent_message, child_message} & taken:
+            continue
+        fate = _parent_fate(parent_message, child_message, drafts, cast, index)
+        parent = place(parent_message, fate)
+        if parent is None:
+            continue
+        # the repeat request comes the same time after the main ticket as in the data
+        delta = parent.message.time - parent_message.time
+        child = planner(child_message, Fate.merged, parent)(moved(child_message, delta))
+        if child.steps[-1][0] >= now - (SETTLED if fate not in OPEN_FATES else timedelta(minutes=2)):
+            stories.pop()  # the repeat would still lie ahead: another pair
+            continue
+        stories.append(child)
+        taken |= {parent_message, child_message}
+        placed_pairs += 1
+    counts = allocate(old_count - len(stories), FATE_WEIGHTS)
 
     order = _candidate_order(messages, taken, rng)
     pools = {
@@ -253,6 +292,7 @@ def plan(messages: list[Message], topics: dict[str, str], cast: Cast, ticket_cou
         "answer": [m for m in order if drafts[m][0].request_type in ANSWER_TYPES],
         "any": order,
     }
+    pools["quick_reply"] = [m for m in pools["reply"] if _replied_in_time(m, drafts[m][0])]
 
     def draw(pool: str) -> Message | None:
         for message in pools[pool]:
@@ -263,23 +303,44 @@ def plan(messages: list[Message], topics: dict[str, str], cast: Cast, ticket_cou
 
     for fate, count in counts.items():
         pool = "reply" if fate in NEEDS_REPLY else "liaison" if fate in NEEDS_LIAISON else "any"
+        pool = "quick_reply" if fate in NEEDS_REPLY and fate in OPEN_FATES else pool
         pool = "answer" if fate in ANSWERABLE else pool
-        for _ in range(count):
+        placed = 0
+        while placed < count:
             message = draw(pool)
             if message is None:  # the data ran short for this fate: the ticket just waits for dispatch
                 message, fate = draw("any"), Fate.received
             if message is None:
                 break
-            plan_old(new_story(message, fate), cast, rng)
+            placed += place(message, fate) is not None
 
-    for index, (parent_message, child_message) in enumerate(pairs):
-        parent = new_story(parent_message, _parent_fate(parent_message, child_message, drafts, cast, index))
-        plan_old(parent, cast, rng)
-        plan_old(new_story(child_message, Fate.merged), cast, rng, parent=parent)
+    while len(stories) < old_count:  # a main ticket or repeat request that did not fit: more past history instead
+        message = draw("reply")
+        if message is None:
+            break
+        place(message, Fate.closed)
 
     for kind, message in zip(TODAY_FATES, newest, strict=False):
-        plan_today(new_story(message, Fate.received, Channel.phone), cast, rng, now, kind)
+        agent = cast.agents[len(stories) % len(cast.agents)]
+        draft, department = drafts[message]
+        story = Story(len(stories), message, replace(draft, channel=Channel.phone), department, Fate.received, agent)
+        stories.append(story)
+        plan_today(story, cast, rng, now, kind)
     return stories
+
+
+def _replied_in_time(message: Message, draft: TicketDraft) -> bool:
+    """The real reply came within the request type's time limit: such a ticket can be open now and not overdue."""
+    assert message.reply_time is not None
+    limit = get_time_limits().handle_days(draft.request_type)
+    return get_calendar().working_days_between(message.time, message.reply_time) <= limit
+
+
+def _pair_fits(parent: Message, child: Message, drafts: dict, cast: Cast) -> bool:
+    """A main ticket still open now must have had its repeat request soon after it; others must close later."""
+    if child.time - parent.time <= OPEN_PAIR_GAP:
+        return True
+    return drafts[parent][1] in cast.liaisons and bool(parent.reply_time and parent.reply_time > child.time + 2 * HOUR)
 
 
 def _candidate_order(messages: list[Message], taken: set[Message], rng: random.Random) -> list[Message]:
@@ -297,8 +358,10 @@ def _candidate_order(messages: list[Message], taken: set[Message], rng: random.R
 
 
 def _parent_fate(parent: Message, child: Message, drafts: dict, cast: Cast, index: int) -> Fate:
-    """The main ticket must still be open when the repeat request arrives; half of them close later."""
+    """The main ticket must still be open when the repeat request arrives; half of them close later (all of
+    those whose repeat came days later: an open main ticket is recent)."""
     has_liaison = drafts[parent][1] in cast.liaisons
-    if index % 2 == 1 and has_liaison and parent.reply_time and parent.reply_time > child.time + 2 * HOUR:
+    closes = has_liaison and parent.reply_time and parent.reply_time > child.time + 2 * HOUR
+    if closes and (index % 2 == 1 or child.time - parent.time > OPEN_PAIR_GAP):
         return Fate.closed
     return Fate.in_progress if has_liaison else Fate.dispatched

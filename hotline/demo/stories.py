@@ -322,6 +322,17 @@ def near_due_dispatch(now: datetime, request_type: str, clock: str, hours_left: 
     return now - 6 * HOUR
 
 
+def late_dispatch(now: datetime, request_type: str, hours_late: float) -> datetime:
+    """A dispatch moment whose sign-for clock ran out `hours_late` working hours before now."""
+    calendar = get_calendar()
+    early, late = now - timedelta(days=30), now - MINUTE
+    for _ in range(40):
+        middle = early + (late - early) / 2
+        due = dispatch_deadlines(middle, request_type, False).sign_due_at
+        early, late = (middle, late) if calendar.working_hours_between(due, now) > hours_late else (early, middle)
+    return early
+
+
 def plan_today(story: Story, cast: Cast, rng: random.Random, now: datetime, kind: str) -> None:
     code = story.department
     if kind == "received":
@@ -329,8 +340,10 @@ def plan_today(story: Story, cast: Cast, rng: random.Random, now: datetime, kind
     elif kind == "dispatched_near_due":
         dispatched = near_due_dispatch(now, story.draft.request_type, "sign_due_at", 0.2)
         dispatch(story, cast, intake(story, dispatched - 15 * MINUTE) + 15 * MINUTE, code)
-    elif kind == "dispatched_overdue":
-        dispatch(story, cast, intake(story, now - 96 * HOUR) + 40 * MINUTE, code)
+    elif kind == "dispatched_overdue":  # a unit that has not signed since yesterday: about a working day late
+        hours_late = rng.uniform(0.5, 1.2) * get_calendar().hours_per_day
+        dispatched = late_dispatch(now, story.draft.request_type, hours_late)
+        dispatch(story, cast, intake(story, dispatched - 40 * MINUTE) + 40 * MINUTE, code)
     elif kind == "in_progress":
         dispatched = dispatch(story, cast, intake(story, now - 3 * HOUR) + 10 * MINUTE, code)
         sign(story, cast, dispatched + 50 * MINUTE, code)

@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
+from hotline.events.types import check
+
 log = logging.getLogger(__name__)
 ORIGIN = f"{os.uname().nodename}:{os.getpid()}"
 
@@ -113,6 +115,11 @@ class EventBus:
         self._seq = 0
 
     def publish(self, event: Event) -> None:
+        """Check the payload against its declared type (`types.py`: a wrong one raises), then send it."""
+        check(event.type, event.payload)
+        self._send_checked(event)
+
+    def _send_checked(self, event: Event) -> None:
         # Numbering and fan-out under one lock: subscribers hear the events in seq order.
         with self._seq_lock:
             self._seq += 1
@@ -182,7 +189,7 @@ class RedisBus(EventBus):
         self.dropped_held = 0
         self.connected = False
 
-    def publish(self, event: Event) -> None:
+    def _send_checked(self, event: Event) -> None:
         with self._held_lock:
             if not self._held:
                 try:
@@ -319,7 +326,9 @@ def set_bus(bus: EventBus | None) -> None:
 
 
 def publish_after_commit(session: Session, event: Event) -> None:
-    """Queue an event that goes out only if the session's transaction commits."""
+    """Queue an event that goes out only if the session's transaction commits (checked now: a wrong payload fails
+    the transaction at the line that made it, not silently after the commit)."""
+    check(event.type, event.payload)
     session.info.setdefault("pending_events", []).append(event)
 
 

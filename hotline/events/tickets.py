@@ -17,7 +17,7 @@ from hotline.events.bus import redis_key
 log = logging.getLogger(__name__)
 TICKET_SECONDS = 30
 
-_local: dict[str, tuple[int, float]] = {}  # digest -> (user id, expires at)
+_local: dict[str, tuple[str, float]] = {}  # digest -> ("user id:login session", expires at)
 _lock = threading.Lock()
 
 
@@ -36,13 +36,15 @@ def _redis():
     return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
 
-def issue(user_id: int) -> str:
+def issue(user_id: int, session_id: str) -> str:
+    """A ticket for this user's login session: the feed it opens closes when that session ends."""
     ticket = secrets.token_urlsafe(32)
+    holder = f"{user_id}:{session_id}"
     digest = _digest(ticket)
     client = _redis()
     if client is not None:
         try:
-            client.set(redis_key(f"ws-ticket:{digest}"), user_id, ex=TICKET_SECONDS)
+            client.set(redis_key(f"ws-ticket:{digest}"), holder, ex=TICKET_SECONDS)
             return ticket
         except Exception as exc:  # Redis down: this worker still admits its own pages
             log.warning("WebSocket ticket kept in process, Redis unavailable: %s", exc)
@@ -52,19 +54,19 @@ def issue(user_id: int) -> str:
     with _lock:
         for key in [k for k, (_, until) in _local.items() if until < now]:
             del _local[key]
-        _local[digest] = (user_id, now + TICKET_SECONDS)
+        _local[digest] = (holder, now + TICKET_SECONDS)
     return ticket
 
 
-def redeem(ticket: str) -> int | None:
-    """The user the ticket was issued to, once; None for an unknown, used or expired ticket."""
+def redeem(ticket: str) -> tuple[int, str] | None:
+    """(user, login session) the ticket was issued to, once; None for an unknown, used or expired ticket."""
     if not ticket:
         return None
     digest = _digest(ticket)
     with _lock:
         held = _local.pop(digest, None)
     if held is not None:
-        return held[0] if held[1] >= time.monotonic() else None
+        return _holder(held[0]) if held[1] >= time.monotonic() else None
     client = _redis()
     if client is None:
         return None
@@ -75,4 +77,9 @@ def redeem(ticket: str) -> int | None:
         return None
     finally:
         client.close()
-    return int(value) if value is not None else None
+    return _holder(value.decode()) if value is not None else None
+
+
+def _holder(value: str) -> tuple[int, str]:
+    user_id, _, session_id = value.partition(":")
+    return int(user_id), session_id

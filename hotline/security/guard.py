@@ -7,25 +7,25 @@
 - security headers on every answer (CSP, X-Frame-Options, nosniff, Referrer-Policy).
 """
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotline.errors import DomainError, error_body
+from hotline.errors import DomainError, error_response
 from hotline.settings import get_settings
 
-# Pages load only their own scripts and styles; the API docs page (Swagger UI) needs its inline start-up script.
+# Pages load only their own scripts and styles; the API docs page (Swagger UI, served by the app: fastapi-offline)
+# needs its inline start-up script and styles, and nothing from another host.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob:; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "frame-ancestors 'none'; object-src 'none'"
 )
 HEADERS = [
@@ -79,17 +79,16 @@ def _token_ok(scope: Scope) -> bool:
     return True
 
 
-async def _answer(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *HEADERS]
+async def _answer(scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str) -> None:
+    """Refuse before routing, in the format the path's clients expect (an Open311 client gets Open311's errors)."""
+    response = error_response(Request(scope, receive), status, code, message)
     if status == 413:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        response.headers["connection"] = "close"  # the rest of the body is not read
+    await response(scope, receive, send)
 
 
 def _with_headers(scope: Scope, send: Send) -> Callable[[Message], Awaitable[None]]:
-    csp = DOCS_CSP if scope["path"] in ("/docs", "/redoc") else CSP
+    csp = DOCS_CSP if scope["path"] == "/docs" else CSP
 
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -116,18 +115,18 @@ class RequestGuard:
             return
         send = _with_headers(scope, send)
         if "\x00" in scope["path"] or _NUL_QUERY.search(scope.get("query_string", b"")):
-            await _answer(send, 422, "nul_character", "输入含有不允许的空字符（NUL）")
+            await _answer(scope, receive, send, 422, "nul_character", "输入含有不允许的空字符（NUL）")
             return
         limit, login_first = body_rule(scope["path"])
         declared = _header(scope, b"content-length")
         if declared is not None and not declared.strip().isdigit():
-            await _answer(send, 400, "bad_content_length", "Content-Length 格式错误")
+            await _answer(scope, receive, send, 400, "bad_content_length", "Content-Length 格式错误")
             return
         if login_first and scope["method"] not in ("GET", "HEAD") and not _token_ok(scope):
-            await _answer(send, 401, "not_logged_in", "请先登录（上传前需要有效的登录令牌）")
+            await _answer(scope, receive, send, 401, "not_logged_in", "请先登录（上传前需要有效的登录令牌）")
             return
         if declared is not None and int(declared) > limit:
-            await _answer(send, 413, "body_too_large", f"请求内容过大：上限 {limit / MiB:g} MB")
+            await _answer(scope, receive, send, 413, "body_too_large", f"请求内容过大：上限 {limit / MiB:g} MB")
             return
         content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if content_type in ("application/json", "application/x-www-form-urlencoded") or content_type.endswith("+json"):
@@ -145,7 +144,7 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _answer(send, 413, "body_too_large", f"请求内容过大：上限 {limit / MiB:g} MB")
+                await _answer(scope, receive, send, 413, "body_too_large", f"请求内容过大：上限 {limit / MiB:g} MB")
                 return
             chunks.append(chunk)
             if not message.get("more_body"):
@@ -153,7 +152,7 @@ class RequestGuard:
         body = b"".join(chunks)
         nul = _NUL_JSON if content_type != "application/x-www-form-urlencoded" else _NUL_QUERY
         if nul.search(body):
-            await _answer(send, 422, "nul_character", "输入含有不允许的空字符（NUL）")
+            await _answer(scope, receive, send, 422, "nul_character", "输入含有不允许的空字符（NUL）")
             return
         delivered = False
 

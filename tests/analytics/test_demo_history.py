@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from analytics.demo_history import RECENT, REDONE_REPLY, build_history
+from hotline.clock import get_calendar
 from hotline.db import engine_for
 from hotline.demo.catalogue import load_catalogue, seed_departments
 from hotline.demo.messages import read_messages, read_topics
@@ -72,6 +73,12 @@ def test_a_small_history_spans_a_year_of_real_messages_and_real_reply_intervals(
     assert {t.id for t in tickets if t.state == "closed"} == closed
     old_open = [t for t in tickets if t.state in OPEN_STATES and t.created_at < NOW - RECENT - timedelta(days=60)]
     assert not old_open, [(t.number, t.state) for t in old_open]
+    # what is open is recent work: no clock run out more than a working day or two ago, nothing happens after NOW
+    calendar = get_calendar()
+    for ticket in tickets:
+        if ticket.state in OPEN_STATES and ticket.next_due_at:
+            assert calendar.working_days_between(ticket.next_due_at, NOW) <= 2, (ticket.number, ticket.state)
+    assert all(e.at <= NOW for e in events)
     actions = Counter(e.action for e in events)
     assert actions["dispatch"] > 50 and actions["answer"] > 5 and actions["callback"] > 30
 

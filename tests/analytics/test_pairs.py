@@ -80,6 +80,7 @@ def test_a_single_text_and_a_matrix_of_empty_texts():
     assert [len(a) for a in similar_pairs(empty, empty, SIMILAR)] == [0, 0]
 
 
+@pytest.mark.slow  # a benchmark: both groupings over 300 and 600 real texts
 def test_the_grouping_bench_ends_with_json_and_finds_the_same_pairs():
     real_data("messages")
     from typer.testing import CliRunner

@@ -106,9 +106,11 @@ def server(engine, model_dir: Path, asr_database: str):
     import uvicorn
 
     from asr.app import create_app
+    from routing.acd.legs import follow_legs
 
     port, as_port = free_port(), free_port()
-    app = create_app(model_dir, audiosocket=("127.0.0.1", as_port))
+    # The ACD hears the legs on the bus, as the app workers do: this server's caller legs queue and end calls.
+    app = create_app(model_dir, audiosocket=("127.0.0.1", as_port), jobs=[follow_legs])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -143,7 +145,7 @@ def login(asr_database: str):
 
     from hotline.auth.models import Role
     from hotline.auth.service import create_user
-    from hotline.auth.tokens import issue_token
+    from hotline.auth.sessions import sign_in
     from hotline.db import get_engine
 
     made: dict[str, dict] = {}
@@ -152,7 +154,7 @@ def login(asr_database: str):
         if role not in made:
             with Session(get_engine()) as session:
                 user = create_user(session, f"asr-{role}", f"测试{role}", "asr-test-password-1", Role(role))
-                made[role] = {"Authorization": f"Bearer {issue_token(user.id, user.username)[0]}"}
+                made[role] = {"Authorization": f"Bearer {sign_in(session, user)[0]}"}
         return made[role]
 
     return header

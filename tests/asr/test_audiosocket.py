@@ -57,6 +57,7 @@ def test_a_real_time_call_ended_by_closing_the_socket_is_a_normal_hang_up(server
         await channel.stream(data[:, 0], rate=8000, speed=1.0)  # 20 ms slin frames at real time
         await channel.hang_up_by_close()  # how Asterisk ends a call
         stored = await _wait_stored(channel.call_id)
+        await asyncio.to_thread(_closed_record, channel.call_id)  # the ACD heard the hang-up on the bus
         await asyncio.sleep(0.3)
         events = []
         while sub.qsize():

@@ -4,6 +4,8 @@ import json
 import shutil
 import time
 
+import pytest
+import soundfile
 from typer.testing import CliRunner
 
 from asr.cli import app
@@ -65,10 +67,13 @@ def test_eval_path_runs_and_scores(model, speech_dir):
 def test_simulate_over_both_adapters(server, speech_dir):
     wav = str(speech_dir / "007_wenet_ID002.wav")
     ws = runner.invoke(
-        app, ["call", "simulate", "--wav", wav, "--via", "websocket", "--speed", "2", "--url", server.ws]
+        app,
+        ["call", "simulate", "--wav", wav, "--via", "websocket", "--speed", "2", "--url", server.ws, "--repeat", "3"],
     )
     assert ws.exit_code == 0, ws.output
     out = _last_json(ws.output)
+    # --repeat: the short clip played three times in a row, so a person has time to answer the call (README)
+    assert out["audio_seconds"] == round(3 * soundfile.info(wav).frames / soundfile.info(wav).samplerate, 3)
     kinds = [f["type"] for f in out["legs"]["caller"]]
     assert "final" in kinds and stored_segments(out["call_id"])
     asock = runner.invoke(
@@ -96,6 +101,7 @@ def test_simulate_over_both_adapters(server, speech_dir):
     assert stored_segments(out["call_id"])
 
 
+@pytest.mark.slow  # a benchmark: decodes real recordings several times over
 def test_bench_prints_its_numbers_as_one_json_line(model, speech_dir):
     result = runner.invoke(
         app,

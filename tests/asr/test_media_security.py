@@ -4,6 +4,7 @@ id belongs to the connection that opened it."""
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -28,6 +29,14 @@ def _queued(call_id: str):
 
     with Session(get_engine()) as session:
         return session.exec(select(QueuedCall).where(QueuedCall.call_external_id == call_id)).first()
+
+
+def _queued_when(call_id: str, ready, seconds: float = 30):
+    """The queue entry once `ready(entry)` holds (the ACD hears the legs on the bus, moments after the media)."""
+    deadline = time.monotonic() + seconds
+    while not ready(entry := _queued(call_id)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return entry
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "test-pbx-token"}])
@@ -64,8 +73,9 @@ def test_a_second_connection_cannot_take_or_end_someone_elses_call(server, speec
                 reply = json.loads(await intruder.recv())
                 with pytest.raises(websockets.ConnectionClosed):
                     await intruder.recv()
-            await asyncio.sleep(0.3)
-            still = _queued(call_id).state
+            queued = await asyncio.to_thread(_queued_when, call_id, lambda q: q is not None)
+            await asyncio.sleep(0.3)  # time for the intruder's "end", had it been read
+            still = _queued(call_id).state if queued else None
             for f in frames[50:]:
                 await owner.send(f)
             await owner.send(json.dumps({"type": "end"}))
@@ -76,7 +86,9 @@ def test_a_second_connection_cannot_take_or_end_someone_elses_call(server, speec
     assert reply["type"] == "error" and reply["code"] == "call_in_use" and "占用" in reply["message"]
     assert still == "waiting"  # the intruder's "end" did not take the call out of the queue
     assert replies[-1]["type"] == "end" and any(r["type"] == "final" for r in replies)
-    assert _queued(call_id).state == "abandoned"  # the owner's own end did
+    assert (
+        _queued_when(call_id, lambda q: q is not None and q.ended_at is not None).state == "abandoned"
+    )  # the owner's own end did
 
 
 def test_upload_needs_a_signed_in_agent_supervisor_or_admin(server, speech_dir, login):

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 import uuid
 
 import numpy as np
@@ -162,6 +163,13 @@ def test_a_callers_media_queues_the_call_and_its_end_hangs_up(server, speech_dir
     call_id = f"q-{uuid.uuid4().hex[:8]}"
     run(websocket_leg(server.ws, call_id, "caller", data[:, 0][: rate * 2], rate, speed=0, caller="13912345678"))
     run(websocket_leg(server.ws, call_id + "-agent-only", "agent", data[:, 0][: rate * 2], rate, speed=0))
+    deadline = time.monotonic() + 30  # the ACD hears the legs on the bus: moments after the media, not before
+    while True:
+        with Session(get_engine()) as session:
+            queued = session.exec(select(QueuedCall).where(QueuedCall.call_external_id == call_id)).first()
+            if (queued is not None and queued.ended_at) or time.monotonic() > deadline:
+                break
+        time.sleep(0.1)
     with Session(get_engine()) as session:
         queued = session.exec(select(QueuedCall).where(QueuedCall.call_external_id == call_id)).one()
         assert queued.caller_phone == "13912345678" and queued.state == "abandoned" and queued.ended_at

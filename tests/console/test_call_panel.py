@@ -17,6 +17,7 @@ from sqlmodel import Session
 from hotline.callers.service import add_segment
 from hotline.db import engine_for
 from hotline.events import Event, get_bus
+from tests.events.payloads import transcript
 from tests.web.conftest import browser, shot, site  # noqa: F401  (the browser fixtures)
 
 FIRST_CALLER, SECOND_CALLER = "13912345678", "13800001111"
@@ -34,8 +35,7 @@ def say(site, call_id: str, text: str, start: float, leg: str = "caller") -> Non
     """What the ASR service does with a final: store it on the call, publish it on the bus."""
     with Session(engine_for(site.database_url)) as session:
         add_segment(session, call_id, leg, start, start + 2.0, text, 0.9)
-    payload = {"call_id": call_id, "leg": leg, "text": text, "start": start, "end": start + 2.0}
-    get_bus().publish(Event("call.transcript.final", payload))
+    get_bus().publish(Event("call.transcript.final", transcript(call_id, text, start, leg=leg)))
 
 
 def ring(site, caller: str) -> str:  # noqa: F811

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 
+import httpx
 import pytest
 import websockets
 from sqlmodel import Session
@@ -13,6 +14,7 @@ from sqlmodel import Session
 from hotline.db import engine_for
 from hotline.events import Event, get_bus
 from tests.console.conftest import HEARTBEAT, Console, run, small_buffer_socket
+from tests.events.payloads import ticket, transcript
 
 
 def file_ticket(app, summary: str) -> str:
@@ -118,7 +120,7 @@ def test_a_gap_older_than_the_ring_or_from_a_restart_asks_for_a_reload(small_rin
         console = await Console.open(app.ws_url, app.token("supervisor"))
         await console.close()
         for i in range(25):  # more than the ring holds
-            get_bus().publish(Event("ticket.remind", {"number": f"T{i}"}))
+            get_bus().publish(Event("ticket.remind", ticket(f"T{i}", "remind")))
         await asyncio.sleep(0.3)
         near = await Console.open(app.ws_url, app.token("supervisor"), since=console.welcome["seq"] + 10)
         assert near.welcome["payload"]["replayed"] == 15  # still in the ring: resumed
@@ -149,11 +151,11 @@ def test_a_slow_console_is_dropped_with_4408_while_the_others_keep_receiving(app
 
         def publish() -> None:
             for i in range(count):  # paced a little, so that a console which reads keeps up
-                get_bus().publish(Event("call.transcript.final", {"call_id": "c1", "i": i, "text": big}))
+                get_bus().publish(Event("call.transcript.final", transcript("c1", big, start=i)))
                 time.sleep(0.003)
 
         publisher = loop.run_in_executor(None, publish)
-        received = [(await fast.next(timeout=10))["payload"]["i"] for _ in range(count)]
+        received = [int((await fast.next(timeout=10))["payload"]["start"]) for _ in range(count)]
         await publisher
         assert received == list(range(count))
         # The slow one: whatever it still had in its buffers, then the close code.
@@ -164,13 +166,13 @@ def test_a_slow_console_is_dropped_with_4408_while_the_others_keep_receiving(app
             while time.monotonic() < deadline:
                 body = json.loads(await asyncio.wait_for(slow.ws.recv(), 5))
                 if body["type"] == "call.transcript.final":
-                    got.append(body["payload"]["i"])
+                    got.append(int(body["payload"]["start"]))
                     slow.last_seq = body["seq"]
         assert closed.value.rcvd.code == 4408 and closed.value.rcvd.reason == "too_slow"
         assert len(got) < count and got == list(range(len(got)))
         # It comes back and resumes: the rest arrives from the ring, nothing lost.
         again = await Console.open(app.ws_url, app.token("supervisor"), since=slow.last_seq, max_size=None)
-        rest = [e["payload"]["i"] for e in await again.events(count - len(got), timeout=10)]
+        rest = [int(e["payload"]["start"]) for e in await again.events(count - len(got), timeout=10)]
         assert got + rest == list(range(count))
         await fast.close()
         await again.close()
@@ -198,5 +200,19 @@ def test_a_console_closes_when_its_account_is_deactivated_or_given_another_role(
             session.commit()
         codes = {key: await closed_with(console.ws) for key, console in consoles.items()}
         assert codes == {"agent": 4401, "supervisor": 4403, "manager": 4410}
+
+    run(scenario())
+
+
+def test_a_console_closes_when_its_login_session_ends(quick_recheck, app):
+    """退出登录 elsewhere (the desk tab of the same login) ends the session: its console closes with 4401 too."""
+
+    async def scenario():
+        token = app.token("agent")
+        console = await Console.open(app.ws_url, token)
+        await asyncio.sleep(0.5)
+        answer = httpx.post(f"{app.url}/api/auth/logout", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 204
+        assert await closed_with(console.ws) == 4401
 
     run(scenario())

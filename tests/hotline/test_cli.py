@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from hotline.cli import PAGES
 
@@ -18,6 +19,7 @@ def run(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([HOTLINE, *args], env=env, capture_output=True, text=True, timeout=120, **kwargs)
 
 
+@pytest.mark.slow  # a fresh `hotline` process per command, several seconds of imports each
 def test_upgrade_users_and_sweep(tmp_path):
     env = os.environ | {"HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "HOTLINE_VAR_DIR": str(tmp_path)}
     upgraded = run(["db", "upgrade"], env)

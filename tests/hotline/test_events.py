@@ -15,6 +15,7 @@ from hotline.tickets import service
 from hotline.tickets.service import TicketDraft
 from hotline.tickets.states import RequestType
 from tests.conftest import REDIS_URL, free_port, require_redis, start_app_worker, wait_ready
+from tests.events.payloads import ticket, transcript
 
 
 def feed_url(base: str, token: str, ticket_from: str | None = None) -> str:
@@ -30,8 +31,8 @@ def test_in_process_fan_out_and_filters():
         bus = InProcessBus()
         everything = bus.subscribe()
         only_dept_7 = bus.subscribe(accept=lambda e: e.payload.get("department_id") == 7)
-        bus.publish(Event("ticket.dispatch", {"department_id": 3}))
-        bus.publish(Event("ticket.dispatch", {"department_id": 7}))
+        bus.publish(Event("ticket.dispatch", ticket(department_id=3)))
+        bus.publish(Event("ticket.dispatch", ticket(department_id=7)))
         got_all = [await asyncio.wait_for(everything.get(), 1) for _ in range(2)]
         got_7 = await asyncio.wait_for(only_dept_7.get(), 1)
         assert [e.payload["department_id"] for e in got_all] == [3, 7]
@@ -46,9 +47,9 @@ def test_a_slow_subscriber_is_dropped_without_slowing_the_others():
         slow = bus.subscribe(maxsize=5)
         fast = bus.subscribe(maxsize=1000)
         for i in range(50):
-            bus.publish(Event("call.transcript.partial", {"i": i}))
+            bus.publish(Event("call.transcript.partial", transcript("c1", start=i, final=False)))
         await asyncio.sleep(0.05)
-        received = [(await fast.get()).payload["i"] for _ in range(50)]
+        received = [int((await fast.get()).payload["start"]) for _ in range(50)]
         assert received == list(range(50))
         assert slow.overflowed
         with pytest.raises(SubscriptionOverflow):
@@ -65,11 +66,11 @@ def test_events_go_out_only_after_commit(session, people):
         set_bus(bus)
         try:
             feed = bus.subscribe()
-            publish_after_commit(session, Event("test.rolled_back", {}))
+            publish_after_commit(session, Event("ticket.intake", ticket("rolled-back")))
             session.rollback()
-            ticket = service.intake(session, people.agent, TicketDraft(RequestType.consult, "咨询", "公积金怎么提取"))
+            filed = service.intake(session, people.agent, TicketDraft(RequestType.consult, "咨询", "公积金怎么提取"))
             event = await asyncio.wait_for(feed.get(), 2)
-            assert event.type == "ticket.intake" and event.payload["number"] == ticket.number
+            assert event.type == "ticket.intake" and event.payload["number"] == filed.number
             assert feed.qsize() == 0  # the rolled-back event never went out
         finally:
             set_bus(None)
@@ -86,10 +87,10 @@ def test_redis_bus_between_two_buses():
         await second.start()
         try:
             marker = uuid.uuid4().hex
-            feed = second.subscribe(accept=lambda e: e.payload.get("marker") == marker)
-            first.publish(Event("ticket.dispatch", {"marker": marker, "number": "2611220001"}))
+            feed = second.subscribe(accept=lambda e: e.payload.get("number") == marker)
+            first.publish(Event("ticket.dispatch", ticket(marker)))
             event = await asyncio.wait_for(feed.get(), 5)
-            assert event.payload["number"] == "2611220001" and event.origin
+            assert event.payload["number"] == marker and event.origin
         finally:
             await first.stop()
             await second.stop()

@@ -10,7 +10,8 @@ import jwt
 import pytest
 from sqlmodel import Session, select
 
-from hotline.auth.models import LoginAudit, Role
+from hotline.auth import sessions
+from hotline.auth.models import LoginAudit, Role, User
 from hotline.auth.service import create_user
 from hotline.db import engine_for, utcnow
 from tests.conftest import PASSWORD, error_of, login_client, reset_settings
@@ -115,10 +116,13 @@ def test_password_policy_on_new_accounts(db, people, live_server):
     assert admin.post("/api/users", json={**new, "password": "Demo-12345"}).status_code == 201
 
 
-@pytest.mark.parametrize("missing", ["exp", "iat", "sub"])
-def test_tokens_without_expiry_issue_time_or_subject_are_refused(db, people, live_server, missing):
+@pytest.mark.parametrize("missing", ["exp", "iat", "sub", "sid"])
+def test_tokens_without_expiry_issue_time_subject_or_session_are_refused(db, people, live_server, missing):
+    admin = people.users["admin"]
+    with Session(engine_for(db)) as session:
+        session_id = sessions.start(session, session.get(User, admin.id)).id
     now = utcnow()
-    claims = {"sub": str(people.users["admin"].id), "iat": now, "exp": now + timedelta(hours=1)}
+    claims = {"sub": str(admin.id), "sid": session_id, "iat": now, "exp": now + timedelta(hours=1)}
     del claims[missing]
     token = jwt.encode(claims, "test-secret-key-long-enough-for-hs256-signing", algorithm="HS256")
     answer = httpx.get(f"{live_server.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"})

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from hotline.auth.models import User
 from hotline.events.bus import Event, RedisBus
 from tests.conftest import IN_CI, error_of, free_port, login_client, reset_settings
+from tests.events.payloads import ticket
 
 
 class OwnRedis:
@@ -72,13 +73,13 @@ def test_events_published_while_redis_is_down_reach_this_worker_at_once_and_the_
         await there.start()
         try:
             near, far = here.subscribe(), there.subscribe()
-            here.publish(Event("ticket.intake", {"number": "before"}))
+            here.publish(Event("ticket.intake", ticket("before")))
             assert (await _next(near)).payload["number"] == "before"
             assert (await _next(far)).payload["number"] == "before"
 
             own_redis.stop()
             for number in ("during-1", "during-2"):
-                here.publish(Event("ticket.intake", {"number": number}))  # does not raise
+                here.publish(Event("ticket.intake", ticket(number)))  # does not raise
             heard_here = [(await _next(near, 2)).payload["number"] for _ in range(2)]
             assert heard_here == ["during-1", "during-2"]  # local delivery works without Redis
             assert here.held() == 2 and here.status()["redis"] == "unavailable"
@@ -96,7 +97,7 @@ def test_events_published_while_redis_is_down_reach_this_worker_at_once_and_the_
             assert here.status() == {"redis": "ok", "held_events": 0}
             with pytest.raises(TimeoutError):
                 await _next(near, 1)  # this worker's pages are not told twice
-            here.publish(Event("ticket.intake", {"number": "after"}))
+            here.publish(Event("ticket.intake", ticket("after")))
             assert (await _next(near)).payload["number"] == "after"
             assert (await _next(far)).payload["number"] == "after"
         finally:
@@ -117,7 +118,7 @@ def test_a_worker_starts_without_redis_and_catches_up_when_it_comes(own_redis):
             assert time.monotonic() - started < 8
             assert bus.current_seq() == 0 and bus.status()["redis"] == "unavailable"
             feed = bus.subscribe()
-            bus.publish(Event("ticket.intake", {"number": "offline"}))
+            bus.publish(Event("ticket.intake", ticket("offline")))
             assert (await _next(feed)).payload["number"] == "offline"
             own_redis.start()
             deadline = time.monotonic() + 30
@@ -143,7 +144,7 @@ def test_two_deployments_on_one_redis_do_not_hear_each_other(own_redis, monkeypa
         await city_b.start()
         try:
             feed_a, feed_b = city_a.subscribe(), city_b.subscribe()
-            city_a.publish(Event("ticket.intake", {"number": "A1"}))
+            city_a.publish(Event("ticket.intake", ticket("A1")))
             assert (await _next(feed_a)).payload["number"] == "A1"
             with pytest.raises(TimeoutError):
                 await _next(feed_b, 1)
@@ -174,7 +175,7 @@ def test_readiness_reports_redis_and_the_held_events(own_redis, sqlite_db, monke
         own_redis.stop()
         from hotline.events import get_bus
 
-        get_bus().publish(Event("ticket.intake", {"number": "held"}))
+        get_bus().publish(Event("ticket.intake", ticket("held")))
         deadline = time.monotonic() + 10
         while (answer := httpx.get(f"{server.url}/health/ready")).status_code != 503:
             assert time.monotonic() < deadline, answer.text

@@ -24,11 +24,11 @@ BUDGET = settings(
 
 def test_no_request_is_answered_with_a_server_error(sqlite_db):
     from hotline.app import create_app
-    from hotline.auth.tokens import issue_token
+    from hotline.auth.sessions import sign_in
 
     with Session(engine_for(sqlite_db), expire_on_commit=False) as session:
         admin = People(session).users["admin"]
-    headers = {"Authorization": f"Bearer {issue_token(admin.id, admin.username)[0]}"}
+        headers = {"Authorization": f"Bearer {sign_in(session, admin)[0]}"}
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
     failures: list[str] = []
     operations = 0

@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.index import Doc, SearchIndex
 from knowledge.search import Segment, recent_speech
-from knowledge.terms import query_terms
+from knowledge.terms import parse_query, query_terms
 
 NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 
@@ -77,3 +77,33 @@ def test_suggestions_use_only_the_last_30_seconds_of_speech() -> None:
     assert recent_speech(list(reversed(segments))) == "我社保断缴了三个月能不能补缴"
     assert recent_speech(segments[:2]) == "您好，我想问一下居住证怎么办理嗯，还有一件事"
     assert recent_speech([]) == ""
+
+
+def test_an_article_learns_the_callers_words_it_was_used_to_answer() -> None:
+    docs = [
+        Doc(1, "被监管人员家属顾送款预存", "被监管人员的家属可为其预存顾送款。"),
+        Doc(2, "被监管人员家属探访预约", "被监管人员的家属可预约探访。"),
+        Doc(3, "生活费补贴申请", "困难群众生活费补贴。"),
+    ]
+    question = "给看守所里的家人存点生活费"
+    assert SearchIndex(docs).search(question)[0].id == 3  # 生活费 is all the guide's words share with the caller
+    asked = Doc(1, docs[0].title, docs[0].body, asked=("想给看守所的家里人存钱",))
+    learned = SearchIndex([asked, *docs[1:]]).search(question)
+    assert learned[0].id == 1
+    # The act words (补办, 查询…) are not learned: they would pull every such question to this article.
+    replaced = Doc(2, docs[1].title, docs[1].body, asked=("证件补办进度查询",))
+    assert not SearchIndex([replaced]).search("补办")
+
+
+def test_everyday_words_reach_the_guides_terms_even_when_jieba_cuts_them() -> None:
+    docs = [
+        Doc(1, "就业政策法规咨询", "就业扶持政策。"),
+        Doc(2, "林木良种扶持政策", "林业扶持政策。"),
+        Doc(3, "退役军人接收预报到", "退役军人报到。"),
+    ]
+    index = SearchIndex(docs)
+    assert "找工作" not in query_terms("想找工作") and "就业" in query_terms("想找工作")  # 找/工作 as jieba cuts it
+    assert index.search("现在找工作有什么扶持政策")[0].id == 1
+    assert index.search("我退伍了去哪里报到")[0].id == 3
+    # What was said counts more than the guess: 就业 from 找工作 weighs half of a word the caller spoke.
+    assert parse_query("找工作 就业").terms["就业"] == 1.0 and parse_query("找工作").terms["就业"] == 0.5

@@ -141,6 +141,11 @@ def test_every_error_is_the_spec_format(db, people, open311, fmt):
     error(post(open311, fmt, {k: v for k, v in FORM.items() if k != "long"}), 400)  # lat without long
     error(post(open311, fmt, FORM | {"address_string": "长" * 5000}), 400)  # was a 500 on PostgreSQL
     error(post(open311, fmt, FORM | {"lat": "north"}), 400)
+    # Refused by the request guard before routing: still the spec's format, with the guard's own wording.
+    assert "NUL" in error(post(open311, fmt, FORM | {"description": "路灯\x00不亮"}), 422)
+    assert "NUL" in error(httpx.get(f"{open311}/services.{fmt}?jurisdiction_id=a%00b"), 422)
+    huge = {"content-type": "application/x-www-form-urlencoded"}
+    assert "过大" in error(httpx.post(f"{open311}/requests.{fmt}", content=b"a" * (3 * 1024 * 1024), headers=huge), 413)
     if fmt == "json":  # an unknown format is answered in JSON, naming the two there are
         assert ".xml" in error(httpx.get(f"{open311}/services.csv"), 404)
     with Session(engine_for(db)) as s:

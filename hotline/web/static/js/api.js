@@ -52,9 +52,27 @@ export function goToLogin() {
   location.assign(`/login?next=${encodeURIComponent(next)}`);
 }
 
-export function logout() {
+const SIGNED_OUT_KEY = "hotline.signedOut"; // why the server ended the login, for the login page to say
+
+// 退出登录 ends the login on the server too (the token stops working everywhere), then leaves for /login.
+export async function logout() {
+  const bearer = token();
   clearSession();
+  if (bearer) {
+    try {
+      await fetch("/api/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${bearer}` } });
+    } catch {
+      // offline: the login still ends by itself when idle
+    }
+  }
   location.assign("/login");
+}
+
+// The reason the last login ended by itself (长时间未操作…), once.
+export function takeSignedOutReason() {
+  const reason = sessionStorage.getItem(SIGNED_OUT_KEY);
+  sessionStorage.removeItem(SIGNED_OUT_KEY);
+  return reason;
 }
 
 async function errorFrom(response) {
@@ -92,9 +110,11 @@ export async function api(path, { method = "GET", json, form, query, raw = false
     throw new ApiError(0, "network", "无法连接服务器，请检查网络后重试");
   }
   if (response.status === 401 && path !== "/api/auth/login") {
+    const error = await errorFrom(response);
+    sessionStorage.setItem(SIGNED_OUT_KEY, error.message);
     clearSession();
     goToLogin();
-    throw await errorFrom(response);
+    throw error;
   }
   if (!response.ok) throw await errorFrom(response);
   if (raw) return response;

@@ -1,9 +1,11 @@
 // /login: sign in, then go to the page for the role (or back to where the user was sent from).
 
-import { ApiError, api, clearError, homeFor, saveSession, showError } from "./api.js";
+import { ApiError, api, clearError, homeFor, saveSession, showError, takeSignedOutReason } from "./api.js";
 
 const form = document.getElementById("login-form");
 const errorBox = document.getElementById("login-error");
+const signedOut = takeSignedOutReason(); // e.g. 超过 30 分钟未操作，已自动退出，请重新登录
+if (signedOut) showError(errorBox, signedOut);
 
 // The pages each role may be sent back to after signing in (besides its home).
 const ROLE_PAGES = {

@@ -26,5 +26,18 @@ export async function startPage({ roles }) {
     link.hidden = !link.dataset.roles.split(" ").includes(user.role);
   }
   startCountdownClock();
+  keepLoginWhileUsed();
   return { user, department };
+}
+
+// The server ends a login left idle (HOTLINE_SESSION_IDLE_MINUTES); a person clicking or typing on a page that makes
+// no requests of its own is not idle, so say so, at most once a minute (the server writes no more often anyway).
+function keepLoginWhileUsed() {
+  let last = Date.now();
+  const used = () => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    api("/api/auth/me").catch(() => {}); // a 401 here already sends the page to the login
+  };
+  for (const kind of ["pointerdown", "keydown"]) document.addEventListener(kind, used, { passive: true });
 }
