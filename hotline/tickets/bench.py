@@ -89,6 +89,19 @@ def _has_tickets(url: str) -> bool:
         engine.dispose()
 
 
+def _unfilled(url: str) -> bool:
+    from sqlalchemy import text
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return (
+                connection.execute(text("SELECT 1 FROM ticket WHERE search_grams IS NULL LIMIT 1")).first() is not None
+            )
+    finally:
+        engine.dispose()
+
+
 def _fill_postgres(url: str) -> None:
     """The same values as fill_search_columns (same functions), written by COPY into a scratch table and one
     UPDATE with the ticket table's secondary indexes dropped and rebuilt, as the loader does: row-by-row updates
@@ -170,6 +183,8 @@ def run_bench(tickets: int, echo: Callable[[str], None], backend: str = "sqlite"
         if _has_tickets(database):
             began = time.perf_counter()
             upgrade("heads", database)
+            if _unfilled(database):  # a build stopped after the load, before its fill was committed
+                _fill(database, backend)
             echo(f"沿用已有数据库，迁移到最新：{time.perf_counter() - began:.0f} 秒")
         else:
             build(database, tickets, backend, echo)
