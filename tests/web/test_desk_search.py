@@ -40,6 +40,21 @@ def test_search_finds_a_ticket_of_another_queue_by_the_last_four_and_exports_it(
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [noise]
 
 
+def test_past_the_count_limit_the_caption_says_more_than(site, monkeypatch):
+    monkeypatch.setattr("hotline.tickets.routes.COUNT_LIMIT", 2)
+    for phone in ("13812340001", "13812340002", "13812340003"):
+        filed(site, "小区停水", phone)
+    desk = site.login("agent")
+    desk.locator("#search").fill("停水")
+    expect(desk.locator(".ticket-row")).to_have_count(3)
+    expect(desk.locator("#list-caption")).to_contain_text("查询结果（全部工单） · 超过 2 张")
+    expect(desk.locator("#page-info")).to_have_text("第 1 页（共 1 页以上）")
+    desk.locator("#search").fill("13812340001")
+    expect(desk.locator(".ticket-row")).to_have_count(1)
+    expect(desk.locator("#list-caption")).to_contain_text("查询结果（全部工单） · 1 张")
+    expect(desk.locator("#page-info")).to_have_text("第 1 / 1 页")
+
+
 def test_bulk_dispatch_of_selected_tickets_and_the_printable_ticket(site, shot):
     first = filed(site, "路灯不亮", "13700001111")
     second = filed(site, "井盖缺失", "13700002222")
