@@ -16,11 +16,10 @@ import websockets
 from asr.admission import Admission, Pacer, get_admission, set_admission
 from asr.batch import read_recording
 from asr.settings import get_asr_settings
-from asr.simulate import wire_frames
+from asr.simulate import pbx_headers, wire_frames
 from asr.sink import MemorySink
 from tests.asr.asterisk import HANGUP, AsteriskChannel
 from tests.asr.conftest import pbx_connect, run
-from tests.conftest import PBX_TOKEN
 
 WAV = "007_wenet_ID002.wav"
 HEADER = {"leg": "caller", "sample_rate": 8000, "encoding": "L16"}
@@ -142,7 +141,7 @@ def test_legs_beyond_the_nodes_capacity_are_refused_with_a_reason(server, small_
     assert status["admitted"]["live"] == 2 and status["available"] == 2
     assert httpx.get(f"{server.http}/api/asr/capacity", headers=login("agent")).status_code == 403
     # the PBX and `hotline cluster status` read it with the PBX key; anything else is not let in
-    pbx = httpx.get(f"{server.http}/api/asr/capacity", headers={"Authorization": f"Bearer {PBX_TOKEN}"})
+    pbx = httpx.get(f"{server.http}/api/asr/capacity", headers=pbx_headers())  # the key the streams use
     assert pbx.status_code == 200 and pbx.json()["max_legs"] == 2
     wrong = httpx.get(f"{server.http}/api/asr/capacity", headers={"Authorization": "Bearer not-a-pbx-key"})
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "token_invalid"
