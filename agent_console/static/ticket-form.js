@@ -92,7 +92,7 @@ export function ticketForm(container, { call, userId, departments, onChange, onD
       "div",
       { class: "form-actions" },
       el("div", { class: "action-group" }, inputs.department_id, button("do-dispatch", "受理并派单（F9）", "primary", "dispatch")),
-      el("div", { class: "action-group" }, inputs.answer, inputs.knowledge_ref, button("do-answer", "直接答复（F10）", "", "answer")),
+      el("div", { class: "action-group answer-group" }, inputs.answer, inputs.knowledge_ref, button("do-answer", "直接答复（F10）", "", "answer")),
       el("div", { class: "action-group" }, inputs.into_number, button("do-merge", "并单", "", "merge")),
       el("div", { class: "action-group transfers" }, ...transferButtons),
     ),
