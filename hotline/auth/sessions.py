@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from hotline.auth.models import LoginSession, User
+from hotline.auth.tokens import issue_token
 from hotline.db import utcnow
 from hotline.errors import Unauthorized
 from hotline.settings import get_settings
@@ -32,8 +33,6 @@ def start(session: Session, user: User) -> LoginSession:
 
 def sign_in(session: Session, user: User) -> tuple[str, int]:
     """Start a login session for `user`: (token naming it, seconds the token lasts)."""
-    from hotline.auth.tokens import issue_token
-
     login = start(session, user)
     return issue_token(user.id, user.username, login.id)
 

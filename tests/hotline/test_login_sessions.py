@@ -92,5 +92,9 @@ def test_an_open_event_feed_closes_when_its_session_ends(quick_recheck, db, peop
     assert asyncio.run(scenario()) == (4401, "user_inactive")
 
 
-def test_logout_without_a_good_token_is_a_clear_401(live_server):
+def test_logout_without_a_good_token_is_a_clear_401(db, people, live_server):
     error_of(httpx.post(f"{live_server.url}/api/auth/logout"), 401, "not_logged_in")
+    for hostile in ("not-a-jwt", "a.b.c", "x" * 5000, "' OR 1=1 --"):
+        answer = httpx.post(f"{live_server.url}/api/auth/logout", headers={"Authorization": f"Bearer {hostile}"})
+        error_of(answer, 401, "token_invalid")
+    assert sessions_of(db, people.users["agent"].id) == []  # nothing written for a refused logout
